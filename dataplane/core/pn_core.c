@@ -1,0 +1,2 @@
+/* pn_core.c: placeholder until the call engine lands. */
+#include "pn_engine.h"

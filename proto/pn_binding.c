@@ -1,0 +1,2 @@
+/* pn_binding.c: placeholder until its module lands. */
+#include "pn_common.h"

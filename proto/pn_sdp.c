@@ -1,0 +1,2 @@
+/* pn_sdp.c: placeholder until its module lands. */
+#include "pn_common.h"

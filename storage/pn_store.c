@@ -1,0 +1,2 @@
+/* pn_store.c: placeholder until its module lands. */
+#include "pn_common.h"
