@@ -63,4 +63,13 @@ pn_num_t pn_num_pack(const char *s, size_t len);
 /* Unpack into out (at least PN_NUM_STRLEN bytes). Returns length, or 0 for PN_NUM_NONE. */
 int pn_num_unpack(pn_num_t n, char *out);
 
+/*
+ * Is n a well-formed packed number (what pn_num_pack can return, PN_NUM_NONE excluded)?
+ * Used by decoders that receive packed numbers from the wire. Returns 1 or 0.
+ */
+int pn_num_is_valid(pn_num_t n);
+
+/* Human-readable name of a pn_number_err (or "unknown"), for logs and API messages. */
+const char *pn_number_strerror(int err);
+
 #endif /* PN_NUMBER_H */
