@@ -305,6 +305,14 @@ int pn_sip_validate(const struct pn_sip_msg *msg, struct pn_sip_error *err);
 int pn_sip_core_parse(const struct pn_sip_msg *msg, struct pn_sip_core *core,
                       struct pn_sip_error *err);
 
+/*
+ * Choose the line-scanning implementation: 0 scalar, 1 SSE2, 2 AVX2, -1 best the CPU has (the
+ * default, chosen on first use). A level the CPU lacks falls back to the best below it. Returns
+ * the level now in use. For tests and benchmarks; call before threads parse (not synchronised
+ * beyond a relaxed atomic store).
+ */
+int pn_sip_simd_select(int level);
+
 /* Short static text for an error code ("NUL byte in header section"...). Never NULL. */
 const char *pn_sip_strerror(enum pn_sip_errcode code);
 
