@@ -110,12 +110,12 @@ struct pn_replica_entry {
 
 /* Extra fields of non-AXB entries (AX, AXYB, YB, AXE). */
 struct pn_replica_ext {
-	int64_t b_expires_ms;  /* AX: temp callee expiry (0 = none) */
-	pn_num_t peer_x;       /* YB: X of the AX part (what B dials; shown to B when A calls) */
-	uint64_t parent_id;    /* YB: the AX part's id; else 0 */
-	int64_t created_ms;    /* subscribeTime */
-	uint32_t cb_expire_ms; /* AXE: callback-record validity in ms (0 = unlimited) */
-	uint8_t time_unit;     /* AXE: 0 hours, 1 minutes (as bound) */
+	int64_t b_expires_ms; /* AX: temp callee expiry (0 = none) */
+	pn_num_t peer_x;      /* YB: X of the AX part (what B dials; shown to B when A calls) */
+	uint64_t parent_id;   /* YB: the AX part's id; else 0 */
+	int64_t created_ms;   /* subscribeTime */
+	uint32_t cb_expire_s; /* AXE: callback-record validity in s (0 = unlimited) */
+	uint8_t time_unit;    /* AXE: 0 hours, 1 minutes (as bound) */
 	uint8_t pad[3];
 };
 
