@@ -381,6 +381,12 @@ void pn_store_snapshot_close(struct pn_store_snap *sn);
 int pn_store_snapshot_iterate(struct pn_store *st, uint64_t *seq,
                               int (*fn)(void *arg, const struct pn_binding *b), void *arg);
 
+/* Wake the sweeper now (tests call it after advancing an injected clock). Any thread. */
+void pn_store_sweeper_kick(struct pn_store *st);
+/* Run expiry in the calling thread until nothing is due at the store's now (for stores opened
+ * with no_sweeper). Returns how many EXPIRE ops were submitted. Not from a callback. */
+size_t pn_store_sweep(struct pn_store *st);
+
 /* Counters for stats/benchmarks. */
 struct pn_store_stats {
 	uint64_t ops;       /* ops committed (any result) */
