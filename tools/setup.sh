@@ -9,6 +9,7 @@ PKGS=(
   # libraries
   dpdk-dev libdpdk-dev liburcu-dev libmsgpack-dev librocksdb-dev libcurl4-openssl-dev
   libmicrohttpd-dev libjansson-dev libcmocka-dev libssl-dev libgnutls28-dev libpcap-dev
+  libinih-dev
   # comparison peers for benchmarks
   libsofia-sip-ua-dev
   # run and test tools
