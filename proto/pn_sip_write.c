@@ -378,7 +378,11 @@ int pn_sip_write(const struct pn_sip_msg *m, const struct pn_sip_edit *edits, si
 				write_add(&w, e);
 		}
 		if (h->id == PN_SIP_H_CONTENT_LENGTH) {
-			if (!clen_written) {
+			if (!clen_written && m->content_length == (int64_t)nbody.len) {
+				/* unchanged length: keep the line as received */
+				pn_sip_w_header_raw(&w, m, h);
+				clen_written = 1;
+			} else if (!clen_written) {
 				pn_sip_w_span(&w, h->name);
 				pn_sip_w_bytes(&w, ": ", 2);
 				pn_sip_w_u32(&w, (uint32_t)nbody.len);
