@@ -233,7 +233,7 @@ static int copy_field(const struct kv *f, char *dst)
 		return -1;
 	for (size_t i = 0; i < f->vlen; i++) {
 		unsigned char c = (unsigned char)f->v[i];
-		if (c < 0x21 || c > 0x7e)
+		if (c < 0x20 || c > 0x7e)
 			return -1;
 	}
 	memcpy(dst, f->v, f->vlen);
