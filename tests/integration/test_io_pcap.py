@@ -8,7 +8,8 @@ tx_pcap=out.pcap) with the built-in echo engine until it has been idle for 300 m
 the frames in out.pcap and on the counters of --stats-json. Needs root (DPDK); no hugepages, no
 NIC. Each run takes about one second.
 
-Scenarios: arp, icmp, udp_echo, arp_resolve, frag, bad_csum, media, not_for_us, telemetry.
+Scenarios: arp, icmp, udp_echo, arp_resolve, frag, bad_csum, media, not_for_us, telemetry,
+workers2.
 """
 import json
 import os
@@ -43,16 +44,21 @@ def arp_req(sha=PEER_MAC, spa=PEER, tpa=US):
     return eth(BCAST, sha, ETH_ARP, arp(1, sha, spa, ZERO_MAC, tpa))
 
 
-def run(binary, workdir, frames, extra=(), idle_ms=300, telemetry_probe=None):
+def run(binary, workdir, frames, extra=(), idle_ms=300, telemetry_probe=None, workers=1):
+    """Runs the dataplane over frames. With workers > 1, worker w writes TX queue w to
+    out<w>.pcap (lcores are mapped onto the two CPUs); the frames of all are returned in order
+    of queue, each tagged with "worker"."""
     inp = os.path.join(workdir, "in.pcap")
-    out = os.path.join(workdir, "out.pcap")
+    outs = [os.path.join(workdir, "out%d.pcap" % w) for w in range(workers)]
     stats = os.path.join(workdir, "stats.json")
     write_pcap(inp, frames)
     prefix = "pn_io_pcap_%d_%d" % (os.getpid(), int(time.time() * 1000) % 100000)
-    cmd = [binary, "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
-           "--log-level", "lib.eal:warning",
-           "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out), "--",
-           "--sip-addr", US, "--engine", "echo", "--stats-json", stats]
+    lcores = ["-l", "0"] if workers == 1 else ["--lcores", "(0-%d)@(0-1)" % workers]
+    vdev = "net_pcap0,rx_pcap=%s," % inp + ",".join("tx_pcap=" + o for o in outs)
+    cmd = [binary] + lcores + ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
+                               "--log-level", "lib.eal:warning", "--vdev", vdev, "--",
+                               "--sip-addr", US, "--engine", "echo", "--stats-json", stats,
+                               "--workers", str(workers)]
     cmd += ["--idle-exit-ms", str(idle_ms)] if idle_ms else []
     cmd += list(extra)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -69,7 +75,15 @@ def run(binary, workdir, frames, extra=(), idle_ms=300, telemetry_probe=None):
         raise Fail("dataplane exited %d:\n%s" % (p.returncode, output))
     with open(stats) as f:
         st = json.load(f)
-    return [parse(x) for x in read_pcap(out)], st["stats"], probe
+    frames = []
+    for w, o in enumerate(outs):
+        for x in read_pcap(o):
+            d = parse(x)
+            d["worker"] = w
+            frames.append(d)
+    if workers > 1:
+        return frames, st, probe
+    return frames, st["stats"], probe
 
 
 def garp_filter(frames):
@@ -211,6 +225,46 @@ def t_not_for_us(binary, wd):
     check(not [d for d in frames if d.get("proto") == 17], "nothing answered")
     check(st["drops/udp_port"] == 1 and st["drops/ip_not_us"] == 1 and
           st["drops/l2_not_us"] == 1 and st["drops/ethertype"] == 1, "drop reasons")
+
+
+def callid_worker(cid, n):
+    """pn_io_callid_worker: FNV-1a 32 of the Call-ID modulo the worker count."""
+    h = 2166136261
+    for b in cid:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h % n
+
+
+def t_workers2(binary, wd):
+    """Two workers, one RX queue: worker 0 receives everything and hands each SIP datagram to
+    the worker owning its Call-ID and each media packet to the worker owning its port; the
+    answer leaves on the owner's TX queue (its own pcap file). ARP learned by worker 0 reaches
+    worker 1 too."""
+    cids = [b"c%d@x" % i for i in range(20)]
+    inp = [arp_req()]
+    for i, c in enumerate(cids):
+        inp.append(udp_frame(US_MAC, PEER_MAC, PEER, US, 4000 + i, 5060,
+                             b"OPTIONS sip:x SIP/2.0\r\nCall-ID: " + c + b"\r\n\r\n"))
+    # rtp 20000-29999 over 2 workers: 20000-24999 -> w0, 25000-29999 -> w1
+    inp.append(udp_frame(US_MAC, PEER_MAC, PEER, US, 41000, 20002, b"rtp-w0"))
+    inp.append(udp_frame(US_MAC, PEER_MAC, PEER, US, 41002, 29000, b"rtp-w1"))
+    frames, st, _ = run(binary, wd, inp, workers=2)
+    owners = {callid_worker(c, 2) for c in cids}
+    check(owners == {0, 1}, "test input: Call-IDs spread over both workers")
+    u = [d for d in frames if d.get("proto") == 17]
+    check(len(u) == 22, "every datagram answered once, got %d" % len(u))
+    for d in u:
+        check(d["udp_csum_ok"] and d["ip_csum_ok"] and d["dst"] == PEER_MAC, "answer valid")
+        if d["sport"] == 5060:
+            cid = d["payload"].split(b"Call-ID: ")[1].split(b"\r\n")[0]
+            check(d["worker"] == callid_worker(cid, 2), "SIP answered by the Call-ID owner")
+        else:
+            check(d["worker"] == (0 if d["sport"] == 20002 else 1), "media by the port owner")
+    lc = st["lcores"]
+    check(lc["w0"]["dispatched_out"] >= 11 and lc["w1"]["dispatched_in"] >= 11,
+          "hand-offs through the ring (SIP to w1, ARP, media)")
+    check(lc["w1"]["arp_learned"] == 1, "worker 1 learned the peer from worker 0's ARP")
+    check(st["stats"]["drops/total"] == 0, "no drops")
 
 
 def telemetry_query(prefix, cmd, deadline=5.0):
