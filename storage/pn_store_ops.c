@@ -720,33 +720,49 @@ struct pick {
 	int mode;
 };
 
-/* Lowest free extension on X (1 .. 10^len - 1). 1 ok (*e), 0 none, -1 error. */
+/* Lowest free extension on X (1 .. 10^len - 1); an extension held by an expired binding is
+ * free (that binding is removed here). 1 ok (*e), 0 none, -1 error. */
 static int free_ext(struct pn_store_round *r, pn_num_t x, unsigned len, uint16_t *e)
 {
 	unsigned max = len == 1 ? 9 : len == 2 ? 99 : len == 3 ? 999 : 9999;
+	uint8_t *used = calloc(10000, 1);
+	if (!used) {
+		r->io_err = 1;
+		return -1;
+	}
 	struct pn_store_key p;
 	key_init(&p, K_EXT);
 	key_u64(&p, x);
 	rocksdb_iterator_t *it = rnd_iter(r, &p);
 	const uint8_t *kp;
 	size_t kl;
-	unsigned want = 1;
-	int found = 0;
 	while (iter_in(it, &p, &kp, &kl)) {
 		if (kl == 11) {
 			unsigned v = ((unsigned)kp[9] << 8) | kp[10];
-			if (v > want)
-				break; /* gap at want (a stale entry only makes us skip a number) */
-			if (v == want)
-				want++;
+			if (v < 10000)
+				used[v] = 1;
 		}
 		rocksdb_iter_next(it);
 	}
 	rocksdb_iter_destroy(it);
-	if (want <= max) {
-		*e = (uint16_t)want;
+	int found = 0;
+	for (unsigned v = 1; v <= max && !found; v++) {
+		if (used[v]) {
+			struct pn_store_key k;
+			struct pn_binding b;
+			key_ext(&k, x, (uint16_t)v);
+			int f = load_via(r, &k, &b);
+			if (f < 0) {
+				found = -1;
+				break;
+			}
+			if (f)
+				continue;
+		}
+		*e = (uint16_t)v;
 		found = 1;
 	}
+	free(used);
 	return found;
 }
 
@@ -809,59 +825,75 @@ static int x_free(struct pn_store_round *r, pn_num_t x, struct pick *pk)
 
 enum { PASS_AREA, PASS_PROVINCE, PASS_ANY };
 
-/* One pass over the app's pool. 1 found (*x), 0 none, -1 error. */
+/* One pass over the app's pool. Candidates are collected in chunks before they are checked
+ * (a check may remove an expired binding, i.e. write to the batch under the iterator).
+ * 1 found (*x), 0 none, -1 error. */
 static int pick_pass(struct pn_store_round *r, const char *app, const char *area, int pass,
                      int prov, struct pick *pk, pn_num_t *x)
 {
-	struct pn_store_key p;
+	struct pn_store_key p, from;
 	key_init(&p, K_POOL);
 	key_str0(&p, app, PN_APPKEY_LEN);
 	if (pass == PASS_AREA)
 		key_str0(&p, area, PN_STORE_AREA_LEN);
-	rocksdb_iterator_t *it = rnd_iter(r, &p);
-	const uint8_t *kp;
-	size_t kl;
-	int found = 0;
-	while (!found && iter_in(it, &p, &kp, &kl)) {
-		size_t vl;
-		const char *v = rocksdb_iter_value(it, &vl);
-		if (kl < p.n + 8 || vl != 1 || v[0] != PN_NUM_NORMAL) {
+	from = p;
+	pn_num_t cands[128];
+	for (;;) {
+		size_t nc = 0;
+		int more = 0;
+		rocksdb_iterator_t *it = rnd_iter(r, &from);
+		const uint8_t *kp;
+		size_t kl;
+		while (iter_in(it, &p, &kp, &kl)) {
+			if (kl == from.n && memcmp(kp, from.b, kl) == 0) {
+				rocksdb_iter_next(it); /* resume point: already seen */
+				continue;
+			}
+			if (nc == PN_ARRAY_SIZE(cands)) {
+				more = 1;
+				break;
+			}
+			size_t vl;
+			const char *v = rocksdb_iter_value(it, &vl);
+			int take = kl >= p.n + 8 && vl == 1 && v[0] == PN_NUM_NORMAL;
+			if (take && pass != PASS_AREA) {
+				char a[PN_STORE_AREA_LEN];
+				size_t al = kl - 8 - p.n - 1;
+				if (al >= sizeof(a)) {
+					take = 0;
+				} else {
+					memcpy(a, kp + p.n, al);
+					a[al] = 0;
+					int pv = province_of(a);
+					if (area[0] && strcmp(a, area) == 0)
+						take = 0; /* done in PASS_AREA */
+					else if (pass == PASS_PROVINCE)
+						take = pv == prov;
+					else
+						take = !(area[0] && pv == prov);
+				}
+			}
+			if (take)
+				cands[nc++] = rd_u64(kp + kl - 8);
+			if (kl <= sizeof(from.b)) {
+				memcpy(from.b, kp, kl);
+				from.n = kl;
+			}
 			rocksdb_iter_next(it);
-			continue;
 		}
-		pn_num_t cand = rd_u64(kp + kl - 8);
-		if (pass != PASS_AREA) {
-			char a[PN_STORE_AREA_LEN];
-			size_t al = kl - 8 - p.n - 1;
-			if (al >= sizeof(a)) {
-				rocksdb_iter_next(it);
-				continue;
-			}
-			memcpy(a, kp + p.n, al);
-			a[al] = 0;
-			if (area[0] && strcmp(a, area) == 0) {
-				rocksdb_iter_next(it);
-				continue; /* done in PASS_AREA */
-			}
-			int pv = province_of(a);
-			if (pass == PASS_PROVINCE ? pv != prov : (area[0] && pv == prov)) {
-				rocksdb_iter_next(it);
-				continue;
+		rocksdb_iter_destroy(it);
+		for (size_t i = 0; i < nc; i++) {
+			int f = x_free(r, cands[i], pk);
+			if (f < 0)
+				return -1;
+			if (f) {
+				*x = cands[i];
+				return 1;
 			}
 		}
-		int f = x_free(r, cand, pk);
-		if (f < 0) {
-			rocksdb_iter_destroy(it);
-			return -1;
-		}
-		if (f) {
-			*x = cand;
-			found = 1;
-		}
-		rocksdb_iter_next(it);
+		if (!more)
+			return 0;
 	}
-	rocksdb_iter_destroy(it);
-	return found;
 }
 
 /* Choose X for a bind (explicit or by area). PN_STORE_OK and *x, or an rc. */
