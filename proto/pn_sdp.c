@@ -11,7 +11,7 @@
  */
 #include "pn_sdp.h"
 
-#include <stdio.h>
+#include <stddef.h>
 
 static const char *const dir_names[] = {NULL, "sendrecv", "sendonly", "recvonly", "inactive"};
 
@@ -331,7 +331,9 @@ static int parse_attr(struct pn_sdp *sdp, struct pn_sdp_media *m, const char *p,
 
 int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 {
-	memset(out, 0, sizeof(*out));
+	/* media[] entries are cleared as they are used: the struct is ~10 KB and clearing it
+	 * whole was a tenth of the parse time */
+	memset(out, 0, offsetof(struct pn_sdp, media));
 	if (buf == NULL || len == 0 || len > INT32_MAX)
 		return PN_EPARSE;
 	const char *p = buf, *bend = buf + len;
@@ -342,8 +344,8 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 		const char *nl = memchr(p, '\n', (size_t)(bend - p));
 		const char *lend = nl ? nl : bend;
 		const char *lnext = nl ? nl + 1 : bend;
-		if (lend > p && lend[-1] == '\r')
-			lend--;
+		if (nl && lend > p && lend[-1] == '\r')
+			lend--; /* CRLF; a CR at the very end without LF stays: a bare CR */
 		else if (nl && lineno == 0)
 			out->eol = "\n";
 		const char *lstart = p;
@@ -385,6 +387,7 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 			if (out->nmedia >= PN_SDP_MAX_MEDIA)
 				goto bad;
 			m = &out->media[out->nmedia++];
+			memset(m, 0, sizeof(*m));
 			m->te_pt = -1;
 			m->section.p = lstart;
 			if (parse_m(m, v, lend) != 0)
@@ -411,7 +414,7 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 	out->len = len;
 	return (int)len;
 bad:
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct pn_sdp, media)); /* nmedia = 0: nothing stale visible */
 	return PN_EPARSE;
 }
 
@@ -485,8 +488,12 @@ static void put_str(struct wr *w, const char *s)
 static void put_uint(struct wr *w, unsigned v)
 {
 	char tmp[12];
-	int n = snprintf(tmp, sizeof(tmp), "%u", v);
-	put(w, tmp, (size_t)n);
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i > 0);
+	put(w, tmp + i, sizeof(tmp) - i);
 }
 
 static void put_addr(struct wr *w, const struct pn_sdp_rewrite *rw)

@@ -104,7 +104,8 @@ struct pn_sdp {
 /*
  * Parse a complete SDP body. The first line must be v=0 and an o= line must be present;
  * every m= section must have a connection address (its own c= or the session's).
- * Returns len (bytes consumed) or PN_EPARSE (out is then zeroed except nothing is stale).
+ * Returns len (bytes consumed) or PN_EPARSE (then nmedia is 0 and every session-level field
+ * is cleared, so nothing stale is visible; media[] beyond nmedia is never meaningful).
  */
 int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out);
 

@@ -241,6 +241,7 @@ static void test_sdp_parse_rejects(void **state)
 	    {"upper_type", HDR "C=IN IP4 1.2.3.4\r\n"},
 	    {"one_char_line", HDR "c\r\n"},
 	    {"bare_cr", HDR "c=IN IP4 1.2.3.4\rm=audio 4 RTP/AVP 0\r\n"},
+	    {"final_bare_cr", HDR "c=IN IP4 1.2.3.4\r\nm=audio 4 RTP/AVP 0\r"}, /* fuzz find */
 	};
 	for (size_t i = 0; i < PN_ARRAY_SIZE(t); i++) {
 		struct pn_sdp sdp;
