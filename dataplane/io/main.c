@@ -142,6 +142,7 @@ enum {
 	OPT_ARP,
 	OPT_NO_GARP,
 	OPT_MTU,
+	OPT_MBUF,
 	OPT_WORKERS,
 	OPT_ENGINE,
 	OPT_CALLS_MAX,
@@ -167,6 +168,7 @@ static int parse_args(int argc, char **argv, struct pn_io_conf *c)
 	    {"arp", required_argument, NULL, OPT_ARP},
 	    {"no-garp", no_argument, NULL, OPT_NO_GARP},
 	    {"mtu", required_argument, NULL, OPT_MTU},
+	    {"mbuf-size", required_argument, NULL, OPT_MBUF},
 	    {"workers", required_argument, NULL, OPT_WORKERS},
 	    {"engine", required_argument, NULL, OPT_ENGINE},
 	    {"calls-max", required_argument, NULL, OPT_CALLS_MAX},
@@ -183,6 +185,7 @@ static int parse_args(int argc, char **argv, struct pn_io_conf *c)
 	c->rtp_lo = 20000;
 	c->rtp_hi = 29999;
 	c->mtu = 1500;
+	c->mbuf_size = 2048;
 	int have_sip = 0, have_media = 0, opt;
 	uint64_t v;
 	optind = 1;
@@ -263,6 +266,10 @@ static int parse_args(int argc, char **argv, struct pn_io_conf *c)
 		case OPT_MTU:
 			bad = parse_u64(optarg, 9000, &v) || v < 576;
 			c->mtu = (unsigned)v;
+			break;
+		case OPT_MBUF:
+			bad = parse_u64(optarg, 16384, &v) || v < 2048;
+			c->mbuf_size = (unsigned)v;
 			break;
 		case OPT_WORKERS:
 			bad = parse_u64(optarg, PN_IO_MAX_WORKERS, &v) || v == 0;

@@ -70,6 +70,7 @@ struct pn_io_conf {
 	uint64_t run_ms;
 	unsigned calls_max;
 	int no_garp;
+	unsigned mbuf_size; /* mbuf data room (2048; more for af_packet's defragmented input) */
 };
 
 struct pn_io_port {

@@ -113,8 +113,11 @@ static int setup_port(struct pn_io *io, uint16_t port_id, struct pn_io_port *p)
 int pn_port_init_all(struct pn_io *io)
 {
 	int socket = (int)rte_socket_id();
-	io->pool = rte_pktmbuf_pool_create("pn_mbuf", NB_MBUF, MEMPOOL_CACHE, 0,
-	                                   RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	/* Larger mbufs (--mbuf-size) cost memory: keep the pool near 64 MiB. */
+	unsigned nb = io->conf.mbuf_size <= 2048 ? NB_MBUF : 4095;
+	io->pool =
+	    rte_pktmbuf_pool_create("pn_mbuf", nb, MEMPOOL_CACHE, 0,
+	                            (uint16_t)(io->conf.mbuf_size + RTE_PKTMBUF_HEADROOM), socket);
 	io->indirect_pool =
 	    rte_pktmbuf_pool_create("pn_indirect", NB_MBUF, MEMPOOL_CACHE, 0, 0, socket);
 	if (!io->pool || !io->indirect_pool) {
