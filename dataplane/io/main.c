@@ -492,6 +492,8 @@ int main(int argc, char **argv)
 out:
 	if (sync_started && pn_sync_stop)
 		pn_sync_stop();
+	pn_telemetry_unregister();
+	usleep(10000); /* let a telemetry callback already running finish */
 	pn_worker_destroy_all(io);
 	pn_port_stop_all(io);
 	if (spool)

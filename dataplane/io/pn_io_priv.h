@@ -148,6 +148,7 @@ int pn_io_event_push(void *io, const void *frame, size_t len);
 
 /* pn_telemetry.c */
 int pn_telemetry_register(struct pn_io *io);
+void pn_telemetry_unregister(void);
 int pn_telemetry_write_json(struct pn_io *io, const char *path);
 void pn_telemetry_sum(struct pn_io *io, struct pn_io_worker_stats *st,
                       struct pn_io_engine_stats *es);

@@ -12,7 +12,9 @@
  * Threading: the callbacks run on DPDK's telemetry thread and read the workers' counters without
  * synchronisation (each counter has a single writer; a read may be one update stale).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +25,9 @@
 
 typedef void (*kv_fn)(void *ctx, const char *key, uint64_t val);
 
-static struct pn_io *tel_io; /* telemetry callbacks carry no context pointer */
+/* Telemetry callbacks carry no context pointer. Cleared (pn_telemetry_unregister) before the
+ * workers are freed; commands cannot be unregistered from DPDK, so they then answer -EAGAIN. */
+static struct pn_io *_Atomic tel_io;
 
 void pn_telemetry_sum(struct pn_io *io, struct pn_io_worker_stats *st,
                       struct pn_io_engine_stats *es)
@@ -138,12 +142,15 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	(void)cmd;
 	(void)params;
+	struct pn_io *io = atomic_load(&tel_io);
+	if (!io)
+		return -EAGAIN;
 	struct pn_io_worker_stats st;
 	struct pn_io_engine_stats es;
-	pn_telemetry_sum(tel_io, &st, &es);
+	pn_telemetry_sum(io, &st, &es);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "engine", tel_io->h->name);
-	rte_tel_data_add_dict_u64(d, "workers", tel_io->n_workers);
+	rte_tel_data_add_dict_string(d, "engine", io->h->name);
+	rte_tel_data_add_dict_u64(d, "workers", io->n_workers);
 	io_kv(&st, tel_kv, d);
 	engine_kv(&es, tel_kv, d);
 	return 0;
@@ -153,15 +160,18 @@ static int tel_lcores(const char *cmd, const char *params, struct rte_tel_data *
 {
 	(void)cmd;
 	(void)params;
+	struct pn_io *io = atomic_load(&tel_io);
+	if (!io)
+		return -EAGAIN;
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < tel_io->n_workers; i++) {
+	for (unsigned i = 0; i < io->n_workers; i++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		char k[16];
 		if (!c)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "lcore", tel_io->workers[i]->lcore);
-		io_kv(&tel_io->workers[i]->st, tel_kv, c);
+		rte_tel_data_add_dict_u64(c, "lcore", io->workers[i]->lcore);
+		io_kv(&io->workers[i]->st, tel_kv, c);
 		snprintf(k, sizeof(k), "w%u", i);
 		rte_tel_data_add_dict_container(d, k, c, 0);
 	}
@@ -172,18 +182,21 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	(void)cmd;
 	(void)params;
+	struct pn_io *io = atomic_load(&tel_io);
+	if (!io)
+		return -EAGAIN;
 	rte_tel_data_start_dict(d);
-	for (unsigned pi = 0; pi < tel_io->n_ports; pi++) {
+	for (unsigned pi = 0; pi < io->n_ports; pi++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		char k[16], mac[24];
-		const uint8_t *b = tel_io->ports[pi].mac.b;
+		const uint8_t *b = io->ports[pi].mac.b;
 		if (!c)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
 		         b[4], b[5]);
 		rte_tel_data_add_dict_string(c, "mac", mac);
-		port_kv(tel_io, pi, tel_kv, c);
+		port_kv(io, pi, tel_kv, c);
 		snprintf(k, sizeof(k), "p%u", pi);
 		rte_tel_data_add_dict_container(d, k, c, 0);
 	}
@@ -193,7 +206,7 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 /* Registers the /privnum/ commands. Returns 0 or a negative errno. Main lcore, once. */
 int pn_telemetry_register(struct pn_io *io)
 {
-	tel_io = io;
+	atomic_store(&tel_io, io);
 	int r = rte_telemetry_register_cmd("/privnum/stats", tel_stats,
 	                                   "privnum totals: packets, drops by reason, engine");
 	if (r == 0)
@@ -203,6 +216,11 @@ int pn_telemetry_register(struct pn_io *io)
 		r = rte_telemetry_register_cmd("/privnum/ports", tel_ports,
 		                               "privnum counters per port");
 	return r;
+}
+
+void pn_telemetry_unregister(void)
+{
+	atomic_store(&tel_io, NULL);
 }
 
 /* ---- JSON file ------------------------------------------------------------------------------ */
