@@ -336,6 +336,8 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 	memset(out, 0, offsetof(struct pn_sdp, media));
 	if (buf == NULL || len == 0 || len > INT32_MAX)
 		return PN_EPARSE;
+	if (memchr(buf, '\0', len))
+		return PN_EPARSE; /* NUL is never valid in SDP */
 	const char *p = buf, *bend = buf + len;
 	struct pn_sdp_media *m = NULL;
 	int lineno = 0, have_o = 0, have_mc = 0;
@@ -354,9 +356,8 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 			continue; /* tolerated empty line (often a trailing one) */
 		if (lend - lstart < 2 || lstart[1] != '=' || lstart[0] < 'a' || lstart[0] > 'z')
 			goto bad;
-		for (const char *q = lstart; q < lend; q++)
-			if (*q == '\r' || *q == '\0')
-				goto bad; /* a bare CR or NUL inside a line */
+		if (memchr(lstart, '\r', (size_t)(lend - lstart)))
+			goto bad; /* a bare CR inside a line */
 		const char *v = lstart + 2;
 		char type = lstart[0];
 		if (lineno++ == 0) {
@@ -387,7 +388,7 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 			if (out->nmedia >= PN_SDP_MAX_MEDIA)
 				goto bad;
 			m = &out->media[out->nmedia++];
-			memset(m, 0, sizeof(*m));
+			memset(m, 0, offsetof(struct pn_sdp_media, rtpmap));
 			m->te_pt = -1;
 			m->section.p = lstart;
 			if (parse_m(m, v, lend) != 0)

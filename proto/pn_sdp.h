@@ -72,8 +72,6 @@ struct pn_sdp_media {
 	uint8_t pt[PN_SDP_MAX_FMT]; /* is_rtp: payload types in offer order */
 	struct pn_sdp_conn conn;    /* media-level c=, family 0 if none */
 	uint8_t nrtpmap, nfmtp;
-	struct pn_sdp_rtpmap rtpmap[PN_SDP_MAX_RTPMAP];
-	struct pn_sdp_fmtp fmtp[PN_SDP_MAX_FMTP];
 	int16_t te_pt;           /* telephone-event payload type (8000 Hz preferred), -1 if none */
 	uint32_t te_clock;       /* its clock rate */
 	uint8_t dir;             /* enum pn_sdp_dir at media level */
@@ -85,6 +83,10 @@ struct pn_sdp_media {
 	struct pn_span rtcp_line;     /* the whole a=rtcp line incl. its line ending */
 	uint16_t ptime;               /* a=ptime in ms, 0 if absent */
 	struct pn_span section;       /* from "m=" to the next "m=" or the end */
+	/* Arrays last: only [0, nrtpmap) / [0, nfmtp) are meaningful; the parser clears the
+	 * fields above and leaves these uninitialised until used. */
+	struct pn_sdp_rtpmap rtpmap[PN_SDP_MAX_RTPMAP];
+	struct pn_sdp_fmtp fmtp[PN_SDP_MAX_FMTP];
 };
 
 struct pn_sdp {
