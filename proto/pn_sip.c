@@ -214,58 +214,100 @@ static const uint8_t compact_tab[26] = {
     ['x' - 'a'] = PN_SIP_H_SESSION_EXPIRES,
 };
 
-/* hname_lo[l], hname_hi[l]: index range in hnames for first letter l (0..25). Built once. */
-static uint8_t hname_lo[26], hname_hi[26];
-static int hname_ready;
+/*
+ * Known full names live in an open-addressing table of 128 slots keyed by (length, first and
+ * last letter), built once at load time (constructor: no race). Each slot keeps the lower-case
+ * name and a fold mask (0x20 on letters, 0 on '-'), both zero-padded to 24 bytes, so a match is
+ * one "(x | fold) == lname" per 8 bytes and implies the input bytes are exactly the name in some
+ * letter case (no non-token byte can pass).
+ */
+#define HSLOTS 128
+struct hslot {
+	char l[24];
+	char fold[24];
+	uint8_t len;
+	uint8_t id;
+};
+static struct hslot htab[HSLOTS];
 
-static void hname_init(void)
+static inline unsigned hname_hash(const char *p, size_t n)
 {
-	uint8_t lo[26], hi[26];
-	memset(lo, 0, sizeof(lo));
-	memset(hi, 0, sizeof(hi));
-	for (size_t i = PN_ARRAY_SIZE(hnames); i-- > 0;) {
-		int l = hnames[i].lname[0] - 'a';
-		if (!hi[l])
-			hi[l] = (uint8_t)(i + 1);
-		lo[l] = (uint8_t)i;
-	}
-	memcpy(hname_lo, lo, sizeof(lo));
-	memcpy(hname_hi, hi, sizeof(hi));
-	__atomic_store_n(&hname_ready, 1, __ATOMIC_RELEASE);
+	return ((unsigned)n * 7u + ((unsigned char)p[0] | 0x20u) * 3u +
+	        ((unsigned char)p[n - 1] | 0x20u)) &
+	       (HSLOTS - 1);
 }
 
-/* Name bytes are known to be token characters, so (c | 0x20) == lower-case letter or '-' is an
- * exact case-insensitive test (no token character maps onto a letter or '-' otherwise). */
-static inline int name_match(const char *p, const char *lname, size_t n)
+__attribute__((constructor)) static void hname_init(void)
 {
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t a, b;
-		memcpy(&a, p + i, 8);
-		memcpy(&b, lname + i, 8);
-		if ((a | 0x2020202020202020ull) != (b | 0x2020202020202020ull))
-			return 0;
+	for (size_t i = 0; i < PN_ARRAY_SIZE(hnames); i++) {
+		const struct hname *h = &hnames[i];
+		unsigned k = hname_hash(h->lname, h->len);
+		while (htab[k].len)
+			k = (k + 1) & (HSLOTS - 1);
+		struct hslot *s = &htab[k];
+		size_t n = h->len < sizeof(s->l) ? h->len : sizeof(s->l);
+		memcpy(s->l, h->lname, n);
+		for (size_t j = 0; j < n; j++)
+			s->fold[j] = h->lname[j] == '-' ? 0 : 0x20;
+		s->len = h->len;
+		s->id = h->id;
 	}
-	for (; i < n; i++)
-		if (((unsigned char)p[i] | 0x20) != (unsigned char)lname[i])
+}
+
+static inline uint64_t load8(const void *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* p[0..n) against slot s; bytes up to `end` may be read (beyond n) when n < 8. */
+static inline int hslot_match(const struct hslot *s, const char *p, size_t n, const char *end)
+{
+	if (n >= 8) {
+		size_t i = 0;
+		for (; i + 8 <= n; i += 8)
+			if ((load8(p + i) | load8(s->fold + i)) != load8(s->l + i))
+				return 0;
+		if (i < n && (load8(p + n - 8) | load8(s->fold + n - 8)) != load8(s->l + n - 8))
+			return 0;
+		return 1;
+	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end - p >= 8) {
+		uint64_t mask = (1ull << (8 * n)) - 1;
+		return ((load8(p) | load8(s->fold)) & mask) == load8(s->l);
+	}
+#else
+	(void)end;
+#endif
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] | (unsigned char)s->fold[i]) != (unsigned char)s->l[i])
 			return 0;
 	return 1;
 }
 
-/* name: token characters only. */
+/* Id of the name p[0..n) (n >= 1, any bytes); bytes up to `end` may be read. */
+static inline uint8_t hdr_id_fast(const char *p, size_t n, const char *end)
+{
+	if (n == 1) {
+		unsigned l = ((unsigned char)p[0] | 0x20) - 'a';
+		return l < 26 && is_alpha((unsigned char)p[0]) ? compact_tab[l] : PN_SIP_H_OTHER;
+	}
+	if (n > 20)
+		return PN_SIP_H_OTHER;
+	unsigned k = hname_hash(p, n);
+	while (htab[k].len) {
+		if (hslot_match(&htab[k], p, n, end))
+			return htab[k].id;
+		k = (k + 1) & (HSLOTS - 1);
+	}
+	return PN_SIP_H_OTHER;
+}
+
 static inline uint8_t hdr_id_tok(const char *p, size_t n)
 {
-	unsigned l = ((unsigned char)p[0] | 0x20) - 'a';
-	if (l >= 26)
-		return PN_SIP_H_OTHER;
-	if (n == 1)
-		return compact_tab[l];
-	if (PN_UNLIKELY(!__atomic_load_n(&hname_ready, __ATOMIC_ACQUIRE)))
-		hname_init();
-	for (unsigned i = hname_lo[l]; i < hname_hi[l]; i++)
-		if (hnames[i].len == n && name_match(p, hnames[i].lname, n))
-			return hnames[i].id;
-	return PN_SIP_H_OTHER;
+	return hdr_id_fast(p, n, p + n);
 }
 
 enum pn_sip_hdr pn_sip_hdr_lookup(const char *name, size_t len)
@@ -511,10 +553,12 @@ static inline size_t next_lf(struct scan *s)
 			s->fn(s->buf + s->base, &lf, &nul);
 			s->next = s->base + 64;
 		} else {
-			for (size_t i = 0; i < n; i++) {
-				lf |= (uint64_t)(s->buf[s->base + i] == '\n') << i;
-				nul |= (uint64_t)(s->buf[s->base + i] == 0) << i;
-			}
+			/* Tail: copy into a padded block (padding is neither LF nor NUL) so the
+			 * vector code never reads past the buffer. */
+			char tmp[64];
+			memset(tmp, ' ', sizeof(tmp));
+			memcpy(tmp, s->buf + s->base, n);
+			s->fn(tmp, &lf, &nul);
 			s->next = s->len;
 		}
 		if (PN_UNLIKELY(nul) && s->nul == SIZE_MAX)
@@ -532,6 +576,8 @@ static inline size_t next_lf(struct scan *s)
 /* "SIP/" 1*DIGIT "." 1*DIGIT, case-insensitive "SIP". */
 static int version_ok(const char *p, size_t n)
 {
+	if (n == 7 && memcmp(p, "SIP/2.0", 7) == 0)
+		return 1;
 	if (n < 7 || lower((unsigned char)p[0]) != 's' || lower((unsigned char)p[1]) != 'i' ||
 	    lower((unsigned char)p[2]) != 'p' || p[3] != '/')
 		return 0;
@@ -590,8 +636,9 @@ static int parse_start_line(struct pn_sip_msg *m, size_t ls, size_t le)
 	m->method = pn_span_make(b + ls, i - ls);
 	m->method_id = (uint8_t)pn_sip_method_lookup(b + ls, i - ls);
 	size_t u = ++i;
-	while (i < le && (unsigned char)b[i] > ' ' && b[i] != 0x7f)
-		i++;
+	/* The URI's own syntax is checked by pn_sip_uri_parse (validate); here: up to the SP. */
+	const char *sp = le > u ? memchr(b + u, ' ', le - u) : NULL;
+	i = sp ? (size_t)(sp - b) : le;
 	if (i == u || i >= le || b[i] != ' ')
 		return set_err(&m->err, PN_SIP_E_START_LINE, i, 0), -1;
 	m->ruri = pn_span_make(b + u, i - u);
@@ -652,6 +699,34 @@ static inline size_t rtrim_end(const char *b, size_t from, size_t le)
 	return le;
 }
 
+/* Offset of the first ':' in [ls, le), or SIZE_MAX. With vec, one or two 16-byte compares
+ * cover names up to 32 bytes (loads only when they lie inside the buffer). */
+static inline size_t find_colon(const char *b, size_t ls, size_t le, size_t len, int vec)
+{
+#ifdef PN_SIP_X86
+	if (vec && ls + 16 <= len) {
+		const __m128i colon = _mm_set1_epi8(':');
+		unsigned mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(const void *)(b + ls)), colon));
+		size_t base = ls;
+		if (!mk && ls + 32 <= len) {
+			base = ls + 16;
+			mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)(b + base)), colon));
+		}
+		if (mk) {
+			size_t c = base + (size_t)__builtin_ctz(mk);
+			return c < le ? c : SIZE_MAX;
+		}
+	}
+#else
+	(void)len;
+	(void)vec;
+#endif
+	const char *c = le > ls ? memchr(b + ls, ':', le - ls) : NULL;
+	return c ? (size_t)(c - b) : SIZE_MAX;
+}
+
 int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned flags,
                  struct pn_sip_header *hdrs, size_t cap)
 {
@@ -674,6 +749,7 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 	m->start = (uint32_t)pos;
 
 	struct scan sc = {buf, len, pos, pos, 0, SIZE_MAX, block_get()};
+	const int vec = sc.fn != block_scalar;
 	size_t lf = next_lf(&sc), le;
 	if (lf == SIZE_MAX)
 		goto incomplete;
@@ -733,27 +809,45 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 			prev->folded = 1;
 			continue;
 		}
-		size_t i = ls;
-		while (i < le && is_tok((unsigned char)buf[i]))
-			i++;
-		size_t ne = i;
-		if (PN_UNLIKELY(ne == ls)) {
-			set_err(&m->err, PN_SIP_E_HEADER_NAME, ls, 0);
-			return PN_EPARSE;
+		/* Fast path: find ':' (one vector compare for names up to 32 bytes) and look the
+		 * name up; a known name is exact by construction. Anything else takes the slow
+		 * path, which validates the token byte by byte and reports the precise error. */
+		size_t i, ne;
+		uint8_t id = PN_SIP_H_OTHER;
+		size_t colon = find_colon(buf, ls, le, len, vec);
+		if (PN_LIKELY(colon != SIZE_MAX)) {
+			ne = colon;
+			while (ne > ls && is_ws((unsigned char)buf[ne - 1]))
+				ne--;
+			if (PN_LIKELY(ne > ls))
+				id = hdr_id_fast(buf + ls, ne - ls, buf + len);
 		}
-		if (PN_UNLIKELY(i >= le || buf[i] != ':')) {
-			while (i < le && is_ws((unsigned char)buf[i]))
+		if (PN_LIKELY(id != PN_SIP_H_OTHER)) {
+			i = colon + 1;
+		} else {
+			i = ls;
+			while (i < le && is_tok((unsigned char)buf[i]))
 				i++;
-			if (i >= le || buf[i] != ':') {
-				set_err(&m->err,
-				        i < le && !is_ws((unsigned char)buf[i]) && buf[i] != ':'
-				            ? PN_SIP_E_HEADER_NAME
-				            : PN_SIP_E_HEADER_COLON,
-				        i, 0);
+			ne = i;
+			if (PN_UNLIKELY(ne == ls)) {
+				set_err(&m->err, PN_SIP_E_HEADER_NAME, ls, 0);
 				return PN_EPARSE;
 			}
+			if (PN_UNLIKELY(i >= le || buf[i] != ':')) {
+				while (i < le && is_ws((unsigned char)buf[i]))
+					i++;
+				if (i >= le || buf[i] != ':') {
+					set_err(&m->err,
+					        i < le && !is_ws((unsigned char)buf[i]) &&
+					                buf[i] != ':'
+					            ? PN_SIP_E_HEADER_NAME
+					            : PN_SIP_E_HEADER_COLON,
+					        i, 0);
+					return PN_EPARSE;
+				}
+			}
+			i++;
 		}
-		i++;
 		while (i < le && is_ws((unsigned char)buf[i]))
 			i++;
 		if (PN_UNLIKELY(m->nhdrs >= m->cap)) {
@@ -762,7 +856,6 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 		}
 		uint16_t idx = m->nhdrs++;
 		struct pn_sip_header *h = &hdrs[idx];
-		uint8_t id = hdr_id_tok(buf + ls, ne - ls);
 		h->name = pn_span_make(buf + ls, ne - ls);
 		h->value = pn_span_make(buf + i, rtrim_end(buf, i, le) - i);
 		h->raw_off = (uint32_t)ls;
