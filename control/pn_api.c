@@ -676,15 +676,28 @@ static int paging(struct pn_api_hctx *h, uint32_t *index, uint32_t *size, const 
 	return 0;
 }
 
+/* Room for the answer: one binding for a by-id query, a page for listings (AX by A: at most
+ * 5 X; AXYB: the AX part and its YB parts, capped at QUERY_CAP). Not zeroed: the store fills
+ * what it reports in page->n. */
 static int run_query(struct pn_api_hctx *h, struct pn_store_query *q, struct pn_binding **out,
                      struct pn_store_page *page)
 {
-	*out = calloc(QUERY_CAP, sizeof(**out));
+	size_t cap = QUERY_CAP;
+	if (q->id && q->mode != PN_MODE_AXYB)
+		cap = 1;
+	else if (q->mode == PN_MODE_AXB || (q->mode == PN_MODE_AXE && !q->ext_set))
+		cap = q->page_size >= 1 && q->page_size <= QUERY_CAP ? q->page_size : 50;
+	else if (q->mode == PN_MODE_AX || q->mode == PN_MODE_AXE)
+		cap = 8;
+	*out = malloc(cap * sizeof(**out));
 	if (!*out)
 		return PN_STORE_EIO;
 	q->app_key = h->app.app_key;
 	memset(page, 0, sizeof(*page));
-	return pn_store_query(h->api->cfg.store, q, *out, QUERY_CAP, page);
+	int rc = pn_store_query(h->api->cfg.store, q, *out, cap, page);
+	if (page->n > cap)
+		page->n = (uint32_t)cap;
+	return rc;
 }
 
 static int query_err(struct pn_api_hctx *h, int rc, int mode, int api, struct pn_binding *list)
