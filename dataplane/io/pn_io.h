@@ -150,6 +150,7 @@ struct pn_io_worker_stats {
 	uint64_t emits;          /* emit calls by the engine */
 	uint64_t loops;          /* poll loop iterations */
 	uint64_t busy_loops;     /* iterations that handled at least one packet */
+	uint64_t busy_ns;        /* time in iterations that handled packets (per-packet cost) */
 	uint64_t port_rx_pkts[PN_IO_MAX_PORTS];
 	uint64_t port_tx_pkts[PN_IO_MAX_PORTS];
 };

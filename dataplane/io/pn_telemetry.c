@@ -67,6 +67,7 @@ static void io_kv(const struct pn_io_worker_stats *s, kv_fn kv, void *ctx)
 	kv(ctx, "emits", s->emits);
 	kv(ctx, "loops", s->loops);
 	kv(ctx, "busy_loops", s->busy_loops);
+	kv(ctx, "busy_ns", s->busy_ns);
 	uint64_t total = 0;
 	for (int i = 0; i < PN_IO_DROP_N; i++) {
 		snprintf(k, sizeof(k), "drops/%s", pn_io_drop_names[i]);

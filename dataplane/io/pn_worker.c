@@ -568,9 +568,14 @@ int pn_worker_main(void *arg)
 			send_arp(w, PN_NET_ARP_OP_REQUEST, c->media_ip, c->media_ip);
 	}
 
+	uint64_t prev_tsc = last_drain;
+	int prev_busy = 0;
 	while (!atomic_load_explicit(&io->quit, memory_order_relaxed)) {
 		uint64_t tsc = rte_rdtsc();
 		int busy = 0;
+		if (prev_busy)
+			w->st.busy_ns += tsc_to_ns(io, tsc) - tsc_to_ns(io, prev_tsc);
+		prev_tsc = tsc;
 		w->tsc = tsc;
 		w->now_ns = tsc_to_ns(io, tsc);
 		if (tsc - last_drain >= drain_tsc) {
@@ -614,6 +619,7 @@ int pn_worker_main(void *arg)
 		rte_ip_frag_free_death_row(&w->death_row, PREFETCH_OFFSET);
 		w->st.loops++;
 		w->st.busy_loops += (uint64_t)busy;
+		prev_busy = busy;
 		urcu_qsbr_quiescent_state();
 	}
 
