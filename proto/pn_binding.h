@@ -23,7 +23,19 @@
  * string form (pn_binding_subid_format). An AXYB YB part has its own id but reports the
  * subscriptionId of its AX part.
  *
- * No allocation in the codec beyond what msgpack-c's sbuffer does; safe from any thread.
+ * Wire format of a change record (version 1): one msgpack map with string keys, all present
+ * when we encode: "v" (=1), "seq", "op", and the binding's "id", "pid" (parent_id), "mode",
+ * "dir", "rec", "sms", "disp", "turn", "tu", "extl", "ext", "maxd", "x", "a", "b", "cb"
+ * (callback_num; numbers as packed pn_num_t unsigned integers), "ct", "exp", "bexp", "ybexp"
+ * (signed ms), "dur", "ybdur", "bet", "cbet" (unsigned), "app", "rht", "lmv", "cht", "ceht",
+ * "cbt", "ud" (strings). A decoder requires v == 1, seq > 0, op, id > 0 and mode; skips keys it
+ * does not know (so fields can be added without a version change; a non-additive change bumps
+ * "v"); rejects wrong msgpack types, out-of-range values, invalid packed numbers, duplicate
+ * keys and strings longer than their field or containing NUL. Records can be concatenated:
+ * decode returns the bytes one record took.
+ *
+ * The decoder allocates nothing (hand-written bounded reader); the encoder uses msgpack-c's
+ * sbuffer. Safe from any thread.
  */
 #ifndef PN_BINDING_H
 #define PN_BINDING_H

@@ -7,6 +7,13 @@
  * (`-`, `.`, `(`, `)`, spaces) in tel URIs. pn_number_normalize() turns any of them into the
  * global format or says precisely why it cannot.
  *
+ * Reading order for digits without '+': international prefix ("0086…" → +86…); then the
+ * configured country code followed by a national number of a length known for that country
+ * (table in pn_number.c; for 86: 10 or 11 digits, so "8613800000001" → +8613800000001, while
+ * "13800000001" is not read that way); then the trunk prefix ("0755…" → +86755…); otherwise a
+ * national number without trunk prefix ("138…" → +86138…). tel: URIs honour
+ * phone-context=+<digits>; sip:/sips: user parts lose ";npdi;rn=…"-style parameters.
+ *
  * Packed form (pn_num_t, 64 bits) for the dataplane's tables: bit 63 = 1 if the number is in
  * global format (leading '+'), bits 58..62 = digit count (1..17), bits 0..56 = the digits as
  * a decimal value. Leading zeros survive because the count is kept. 0 means "no number".
