@@ -616,6 +616,8 @@ int pn_worker_main(void *arg)
 		for (unsigned i = 0; i < n; i++)
 			handle_ring(w, pkts[i]);
 		busy |= n != 0;
+		w->st.drops[PN_IO_DROP_FRAG] +=
+		    w->death_row.cnt; /* fragments reassembly gave up on */
 		rte_ip_frag_free_death_row(&w->death_row, PREFETCH_OFFSET);
 		w->st.loops++;
 		w->st.busy_loops += (uint64_t)busy;
@@ -634,6 +636,7 @@ int pn_worker_main(void *arg)
 	if (w->n_pending)
 		pending_scan(w);
 	tx_flush_all(w);
+	w->st.drops[PN_IO_DROP_FRAG] += w->death_row.cnt;
 	rte_ip_frag_free_death_row(&w->death_row, 0);
 	urcu_qsbr_unregister_thread();
 	atomic_store(&w->running, 0);

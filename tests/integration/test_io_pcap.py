@@ -8,7 +8,7 @@ tx_pcap=out.pcap) with the built-in echo engine until it has been idle for 300 m
 the frames in out.pcap and on the counters of --stats-json. Needs root (DPDK); no hugepages, no
 NIC. Each run takes about one second.
 
-Scenarios: arp, icmp, udp_echo, arp_resolve, frag, bad_csum, media, not_for_us, telemetry,
+Scenarios: arp, icmp, udp_echo, arp_resolve, frag, frag_timeout, bad_csum, media, not_for_us, telemetry,
 workers2, and veth_smoke (net_af_packet on a veth pair between two network namespaces).
 """
 import json
@@ -180,6 +180,19 @@ def t_frag(binary, wd):
     check(whole["sport"] == 5060 and whole["dport"] == 4000, "ports")
     check(whole["payload"] == payload, "payload intact after reassembly both ways")
     check(st["frags_rx"] == 3 and st["reassembled"] == 1 and st["frags_tx"] == 3, "counters")
+
+
+def t_frag_timeout(binary, wd):
+    """A datagram missing its last fragment is dropped after the 2 s reassembly timeout and
+    counted as drops/frag; nothing reaches the engine."""
+    fr = fragment_frames(US_MAC, PEER_MAC, PEER, US, 4000, 5060, b"z" * 3000, 1500, ident=9)
+    frames, st, _ = run(binary, wd, [arp_req(), fr[0], fr[1]], extra=["--run-ms", "2600"],
+                        idle_ms=0)
+    frames = garp_filter(frames)
+    check(not [d for d in frames if d.get("proto") == 17], "nothing answered")
+    check(st["frags_rx"] == 2 and st["reassembled"] == 0, "fragments held, never completed")
+    check(st["drops/frag"] == 2, "both fragments dropped at timeout: %d" % st["drops/frag"])
+    check(st["sip_rx"] == 0, "engine untouched")
 
 
 def t_bad_csum(binary, wd):
