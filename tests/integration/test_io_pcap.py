@@ -395,7 +395,14 @@ def t_veth_smoke(binary, wd):
              "--mbuf-size", "16384", "--sip-addr", "198.18.1.1",
              "--engine", "echo", "--run-ms", "15000", "--stats-json", stats],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(1.5)  # EAL start
+        started = ""
+        end = time.time() + 15
+        while time.time() < end and "worker(s)" not in started:  # EAL and ports are up
+            line = proc.stdout.readline()
+            if not line:
+                break
+            started += line
+        check("worker(s)" in started, "dataplane did not start:\n" + started)
         out = sh("ip", "netns", "exec", nk, "python3", "-c", VETH_CLIENT, check_rc=False)
         check("pings 3" in out and "client ok 4" in out, "kernel-side client:\n" + out)
         proc.terminate()
