@@ -97,11 +97,26 @@ static int valid_ip6(struct pn_span s)
 	return colons >= 2;
 }
 
+/* A domain name as o= may carry it (RFC 4566 unicast-address = ... / FQDN). */
+static int valid_fqdn(struct pn_span s)
+{
+	if (s.len == 0 || s.len > 255)
+		return 0;
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.p[i];
+		if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+		      c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * "<nettype> <addrtype> <address>[/...]" from *p: fills conn. The address ends at '/' (TTL or
- * count of a multicast address) or at the end of the token. Returns 0 or -1.
+ * count of a multicast address) or at the end of the token. fqdn_ok: a domain name is
+ * accepted instead of a literal address (o= only; ip4 is then 0). Returns 0 or -1.
  */
-static int parse_conn_tail(const char **p, const char *end, struct pn_sdp_conn *c)
+static int parse_conn_tail(const char **p, const char *end, struct pn_sdp_conn *c, int fqdn_ok)
 {
 	struct pn_span net = next_tok(p, end);
 	const char *wstart;
@@ -114,11 +129,11 @@ static int parse_conn_tail(const char **p, const char *end, struct pn_sdp_conn *
 	if (slash)
 		addr.len = (size_t)(slash - addr.p);
 	if (pn_span_eq(at, "IP4")) {
-		if (parse_ip4(addr, &c->ip4) != 0)
+		if (parse_ip4(addr, &c->ip4) != 0 && !(fqdn_ok && valid_fqdn(addr)))
 			return -1;
 		c->family = 4;
 	} else if (pn_span_eq(at, "IP6")) {
-		if (!valid_ip6(addr))
+		if (!valid_ip6(addr) && !(fqdn_ok && valid_fqdn(addr)))
 			return -1;
 		c->family = 6;
 	} else {
@@ -153,7 +168,7 @@ static int parse_origin(struct pn_sdp *sdp, const char *p, const char *end)
 	sdp->o_sess_version = next_tok(&p, end);
 	if (!sdp->o_user.p || !sdp->o_sess_id.p || !sdp->o_sess_version.p)
 		return -1;
-	if (parse_conn_tail(&p, end, &sdp->origin) != 0)
+	if (parse_conn_tail(&p, end, &sdp->origin, 1) != 0)
 		return -1;
 	return line_done(p, end) ? 0 : -1;
 }
@@ -266,7 +281,7 @@ static int parse_rtcp(struct pn_sdp_media *m, const char *p, const char *end)
 	m->rtcp_port = (uint16_t)v;
 	if (line_done(p, end))
 		return 0;
-	if (parse_conn_tail(&p, end, &m->rtcp_conn) != 0)
+	if (parse_conn_tail(&p, end, &m->rtcp_conn, 0) != 0)
 		return -1;
 	return line_done(p, end) ? 0 : -1;
 }
@@ -375,7 +390,8 @@ int pn_sdp_parse(const char *buf, size_t len, struct pn_sdp *out)
 			break;
 		case 'c': {
 			struct pn_sdp_conn *c = m ? &m->conn : &out->conn;
-			if (c->family || parse_conn_tail(&v, lend, c) != 0 || !line_done(v, lend))
+			if (c->family || parse_conn_tail(&v, lend, c, 0) != 0 ||
+			    !line_done(v, lend))
 				goto bad;
 			break;
 		}
@@ -503,6 +519,12 @@ static void put_addr(struct wr *w, const struct pn_sdp_rewrite *rw)
 	put_str(w, rw->addr);
 }
 
+/* c=IN IP4 0.0.0.0: RFC 2543 hold. Kept as is: it reveals nothing and means "do not send". */
+static int is_hold(const struct pn_sdp_conn *c)
+{
+	return c->family == 4 && c->ip4 == 0 && pn_span_eq(c->addr, "0.0.0.0");
+}
+
 int pn_sdp_rewrite(const struct pn_sdp *sdp, const struct pn_sdp_rewrite *rw, char *out,
                    size_t outsz)
 {
@@ -526,14 +548,14 @@ int pn_sdp_rewrite(const struct pn_sdp *sdp, const struct pn_sdp_rewrite *rw, ch
 	} while (0)
 
 	ADD(sdp->origin.where.p, sdp->origin.where.len, E_ADDR, 0);
-	if (sdp->conn.family)
+	if (sdp->conn.family && !is_hold(&sdp->conn))
 		ADD(sdp->conn.where.p, sdp->conn.where.len, E_ADDR, 0);
 	if (rw->dir && sdp->dir)
 		ADD(sdp->dir_span.p, sdp->dir_span.len, E_DIR, 0);
 	for (unsigned i = 0; i < sdp->nmedia; i++) {
 		const struct pn_sdp_media *m = &sdp->media[i];
 		ADD(m->port_span.p, m->port_span.len, E_PORT, (uint8_t)i);
-		if (m->conn.family)
+		if (m->conn.family && !is_hold(&m->conn))
 			ADD(m->conn.where.p, m->conn.where.len, E_ADDR, 0);
 		unsigned newport = m->port == 0 ? 0 : rw->port[i];
 		if (m->rtcp_value.p && newport == 65535)

@@ -8,15 +8,17 @@
  * a=ptime. Other lines are not interpreted and survive a rewrite byte for byte.
  *
  * pn_sdp_rewrite() writes a new body: every connection address (o=, session c=, media c=,
- * a=rtcp's address) replaced by the relay's, each m= port replaced by the caller's port for
- * that section (a section whose port was 0 stays 0; a caller port of 0 rejects the stream),
- * a=rtcp set to the new port + 1 (dropped for a rejected stream), and optionally every
+ * a=rtcp's address) replaced by the relay's (except c=IN IP4 0.0.0.0, RFC 2543 hold, which
+ * is kept: it reveals nothing and the hold must reach the other side), each m= port replaced by the
+ * caller's port for that section (a section whose port was 0 stays 0; a caller port of 0 rejects
+ * the stream), a=rtcp set to the new port + 1 (dropped for a rejected stream), and optionally every
  * direction attribute replaced (one is added to a section that has none at either level).
  *
  * Invariants: a parsed struct is only valid while its buffer lives and is unchanged. Limits
  * (PN_SDP_MAX_*) are hard: more media sections, formats, rtpmaps or fmtps than fit is
- * PN_EPARSE, never silent truncation. Lines may end in CRLF or LF; inserted lines use the
- * body's own line ending.
+ * PN_EPARSE, never silent truncation. c= and a=rtcp need a literal IPv4/IPv6 address (the
+ * relay has to send there); o= may carry a domain name (ip4 is then 0). Lines may end in CRLF or
+ * LF; inserted lines use the body's own line ending.
  *
  * Threading: no state, no allocation, no system calls; safe from any thread (dataplane
  * workers call it per INVITE/200 with SDP).
@@ -41,11 +43,10 @@ enum pn_sdp_dir {
 
 /* A c= line (or the address part of o= / a=rtcp). */
 struct pn_sdp_conn {
-	uint8_t family;      /* 4 or 6; 0 = absent */
-	uint32_t ip4;        /* family 4: the address, host byte order */
-	struct pn_span addr; /* the address text (without /ttl) */
-	struct pn_span
-	    where; /* "IP4 1.2.3.4" (addrtype through address): what a rewrite replaces */
+	uint8_t family;       /* 4 or 6; 0 = absent */
+	uint32_t ip4;         /* family 4: the address, host order (0 for an o= domain name) */
+	struct pn_span addr;  /* the address text (without /ttl) */
+	struct pn_span where; /* "IP4 1.2.3.4": addrtype through address, what a rewrite replaces */
 };
 
 struct pn_sdp_rtpmap {

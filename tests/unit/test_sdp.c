@@ -394,6 +394,35 @@ static void test_sdp_rewrite_direction(void **state)
 	assert_memory_equal(out, want, (size_t)n);
 }
 
+static void test_sdp_origin_fqdn_and_hold(void **state)
+{
+	(void)state;
+	/* o= may name a host; c= 0.0.0.0 (RFC 2543 hold) survives the rewrite */
+	const char *s = "v=0\r\no=- 7 8 IN IP4 pbx.example.com\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+	                "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\n";
+	struct pn_sdp sdp;
+	assert_int_equal(parse_str(s, &sdp), (int)strlen(s));
+	assert_int_equal(sdp.origin.family, 4);
+	assert_int_equal(sdp.origin.ip4, 0);
+	assert_true(pn_span_eq(sdp.origin.addr, "pbx.example.com"));
+	struct pn_sdp_rewrite rw = {"198.18.0.1", 4, {30000}, 0};
+	char out[512];
+	int n = pn_sdp_rewrite(&sdp, &rw, out, sizeof(out));
+	const char *want = "v=0\r\no=- 7 8 IN IP4 198.18.0.1\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+	                   "t=0 0\r\nm=audio 30000 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\n";
+	assert_int_equal(n, (int)strlen(want));
+	assert_memory_equal(out, want, (size_t)n);
+	/* a domain name is not accepted where the relay must send (c=, a=rtcp) */
+	s = "v=0\r\no=- 7 8 IN IP4 1.2.3.4\r\nc=IN IP4 media.example.com\r\n"
+	    "m=audio 4000 RTP/AVP 0\r\n";
+	assert_int_equal(parse_str(s, &sdp), PN_EPARSE);
+	s = "v=0\r\no=- 7 8 IN IP4 1.2.3.4\r\nc=IN IP4 1.2.3.4\r\n"
+	    "m=audio 4000 RTP/AVP 0\r\na=rtcp:4001 IN IP4 media.example.com\r\n";
+	assert_int_equal(parse_str(s, &sdp), PN_EPARSE);
+	s = "v=0\r\no=- 7 8 IN IP4 bad_host!\r\nc=IN IP4 1.2.3.4\r\n";
+	assert_int_equal(parse_str(s, &sdp), PN_EPARSE);
+}
+
 static void test_sdp_rewrite_rejects_bad_arguments(void **state)
 {
 	(void)state;
@@ -433,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_sdp_rewrite_identity_is_byte_identical),
 	    cmocka_unit_test(test_sdp_rewrite_rejected_streams),
 	    cmocka_unit_test(test_sdp_rewrite_direction),
+	    cmocka_unit_test(test_sdp_origin_fqdn_and_hold),
 	    cmocka_unit_test(test_sdp_rewrite_rejects_bad_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
