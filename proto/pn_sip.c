@@ -58,6 +58,77 @@ static inline int isxdigit_ascii(unsigned char c)
 {
 	return is_digit(c) || (unsigned char)((c | 0x20) - 'a') < 6;
 }
+/* Byte classes for the structured parsers (built at load time). */
+enum {
+	C_UBAD = 1,  /* never inside a URI: CTL, SP, DEL, '<', '>', '"' */
+	C_USPEC = 2, /* '@' '?' : delimiters the URI scan records */
+	C_HOST = 4,  /* hostname / IPv4 character */
+	C_LSPEC = 8, /* ',' '"' '<' : list-splitting specials */
+};
+static uint8_t cls[256];
+
+__attribute__((constructor)) static void cls_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		uint8_t f = 0;
+		if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"')
+			f |= C_UBAD;
+		if (c == '@' || c == '?')
+			f |= C_USPEC;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_')
+			f |= C_HOST;
+		if (c == ',' || c == '"' || c == '<')
+			f |= C_LSPEC;
+		cls[c] = f;
+	}
+}
+
+/* Index of the first of a, b, c in p[i..n), or n. 16 bytes per step where they lie inside. */
+static inline size_t find_any3(const char *p, size_t i, size_t n, char a, char b, char c)
+{
+#ifdef PN_SIP_X86
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned mk = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+		                 _mm_cmpeq_epi8(v, vc)));
+		if (mk)
+			return i + (size_t)__builtin_ctz(mk);
+	}
+#endif
+	for (; i < n; i++)
+		if (p[i] == a || p[i] == b || p[i] == c)
+			return i;
+	return n;
+}
+
+/* Index of the first byte in p[i..n) that may be C_UBAD or C_USPEC (a superset: bytes >= 0x80
+ * are reported too and the caller re-checks with cls[]), or n. */
+static inline size_t find_uri_special(const char *p, size_t i, size_t n)
+{
+#ifdef PN_SIP_X86
+	const __m128i sp = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7f), lt = _mm_set1_epi8('<'),
+	              gt = _mm_set1_epi8('>'), qu = _mm_set1_epi8('"'), at = _mm_set1_epi8('@'),
+	              qm = _mm_set1_epi8('?');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, del));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, qu), _mm_cmpeq_epi8(v, at)));
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(v, qm));
+		unsigned mk = (unsigned)_mm_movemask_epi8(m);
+		if (mk)
+			return i + (size_t)__builtin_ctz(mk);
+	}
+#endif
+	for (; i < n; i++)
+		if (cls[(unsigned char)p[i]] & (C_UBAD | C_USPEC))
+			return i;
+	return n;
+}
+
 static inline unsigned char lower(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
@@ -731,6 +802,7 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
                  struct pn_sip_header *hdrs, size_t cap)
 {
 	const int dgram = (flags & PN_SIP_DATAGRAM) != 0;
+	unsigned nh = 0;
 	msg_reset(m, buf, hdrs, cap);
 	if (len > INT_MAX - 1) {
 		if (dgram) {
@@ -763,11 +835,13 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 	m->hdr_off = (uint32_t)(lf + 1);
 
 	struct pn_sip_header *prev = NULL;
+	/* locals: stores through hdrs/m may alias, keeping these in registers */
+	const unsigned hcap = m->cap;
 	size_t body_off;
 	for (;;) {
 		size_t ls = lf + 1;
 		if (ls >= len)
-			goto incomplete;
+			goto incomplete_hdrs;
 		unsigned char c = (unsigned char)buf[ls];
 		if (c == '\n') {
 			body_off = ls + 1;
@@ -775,18 +849,18 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 		}
 		if (c == '\r') {
 			if (ls + 1 >= len)
-				goto incomplete;
+				goto incomplete_hdrs;
 			if (buf[ls + 1] == '\n') {
 				body_off = ls + 2;
 				break;
 			}
 			/* A CR that is not part of CRLF cannot start a line: it is a bare CR. */
 			set_err(&m->err, PN_SIP_E_CTL, ls, 0);
-			return PN_EPARSE;
+			goto fail_hdrs;
 		}
 		lf = next_lf(&sc);
 		if (lf == SIZE_MAX)
-			goto incomplete;
+			goto incomplete_hdrs;
 		le = (buf[lf - 1] == '\r') ? lf - 1 : lf;
 		if (PN_UNLIKELY(le < ls))
 			le = ls;
@@ -794,7 +868,7 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 			/* Line folding: the line continues the previous header's value. */
 			if (!prev) {
 				set_err(&m->err, PN_SIP_E_FOLD, ls, 0);
-				return PN_EPARSE;
+				goto fail_hdrs;
 			}
 			size_t i = ls;
 			while (i < le && is_ws((unsigned char)buf[i]))
@@ -831,7 +905,7 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 			ne = i;
 			if (PN_UNLIKELY(ne == ls)) {
 				set_err(&m->err, PN_SIP_E_HEADER_NAME, ls, 0);
-				return PN_EPARSE;
+				goto fail_hdrs;
 			}
 			if (PN_UNLIKELY(i >= le || buf[i] != ':')) {
 				while (i < le && is_ws((unsigned char)buf[i]))
@@ -843,18 +917,18 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 					            ? PN_SIP_E_HEADER_NAME
 					            : PN_SIP_E_HEADER_COLON,
 					        i, 0);
-					return PN_EPARSE;
+					goto fail_hdrs;
 				}
 			}
 			i++;
 		}
 		while (i < le && is_ws((unsigned char)buf[i]))
 			i++;
-		if (PN_UNLIKELY(m->nhdrs >= m->cap)) {
+		if (PN_UNLIKELY(nh >= hcap)) {
 			set_err(&m->err, PN_SIP_E_TOO_MANY_HEADERS, ls, 0);
-			return PN_EPARSE;
+			goto fail_hdrs;
 		}
-		uint16_t idx = m->nhdrs++;
+		uint16_t idx = (uint16_t)nh++;
 		struct pn_sip_header *h = &hdrs[idx];
 		h->name = pn_span_make(buf + ls, ne - ls);
 		h->value = pn_span_make(buf + i, rtrim_end(buf, i, le) - i);
@@ -872,6 +946,7 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 			m->count[id]++;
 		prev = h;
 	}
+	m->nhdrs = (uint16_t)nh;
 
 	if (PN_UNLIKELY(sc.nul < body_off)) {
 		set_err(&m->err, PN_SIP_E_NUL, sc.nul, 0);
@@ -913,6 +988,12 @@ int pn_sip_parse(struct pn_sip_msg *m, const char *buf, size_t len, unsigned fla
 	m->len = (uint32_t)(body_off + blen);
 	return (int)m->len;
 
+fail_hdrs:
+	m->nhdrs = (uint16_t)nh;
+	return PN_EPARSE;
+
+incomplete_hdrs:
+	m->nhdrs = (uint16_t)nh;
 incomplete:
 	if (sc.nul != SIZE_MAX) {
 		set_err(&m->err, PN_SIP_E_NUL, sc.nul, 0);
@@ -985,8 +1066,13 @@ static int list_elem(struct pn_span s, size_t *pos, size_t *a, size_t *b)
 		return 0;
 	}
 	size_t st = i;
-	while (i < s.len && s.p[i] != ',') {
+	while (i < s.len) {
+		i = find_any3(s.p, i, s.len, ',', '"', '<');
+		if (i >= s.len)
+			break;
 		char c = s.p[i];
+		if (c == ',')
+			break;
 		if (c == '"') {
 			i++;
 			while (i < s.len && s.p[i] != '"') {
@@ -1099,11 +1185,6 @@ static int port_parse(struct pn_span s, size_t *i, uint16_t *port)
 	return 0;
 }
 
-static inline int is_host_ch(unsigned char c)
-{
-	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
-}
-
 /* host (hostname, IPv4, or [IPv6]) at s.p[*i]; returns 0 or -1. */
 static int host_parse(struct pn_span s, size_t *i, struct pn_span *host, uint8_t *v6)
 {
@@ -1122,7 +1203,7 @@ static int host_parse(struct pn_span s, size_t *i, struct pn_span *host, uint8_t
 		return 0;
 	}
 	size_t j = st;
-	while (j < s.len && is_host_ch((unsigned char)s.p[j]))
+	while (j < s.len && (cls[(unsigned char)s.p[j]] & C_HOST))
 		j++;
 	if (j == st)
 		return -1;
@@ -1348,9 +1429,8 @@ int pn_sip_nameaddr_parse(struct pn_span s, struct pn_sip_nameaddr *na)
 	size_t ue;
 	if (s.p[i] == '<') {
 		size_t us = i + 1;
-		ue = us;
-		while (ue < s.len && s.p[ue] != '>')
-			ue++;
+		const char *gt = memchr(s.p + us, '>', s.len - us);
+		ue = gt ? (size_t)(gt - s.p) : s.len;
 		if (ue >= s.len || ue == us)
 			return PN_EPARSE;
 		na->uri = pn_span_make(s.p + us, ue - us);
@@ -1365,11 +1445,10 @@ int pn_sip_nameaddr_parse(struct pn_span s, struct pn_sip_nameaddr *na)
 		na->uri = pn_span_make(s.p, ue);
 		i = ue;
 	}
-	for (size_t k = 0; k < na->uri.len; k++) {
-		unsigned char c = (unsigned char)na->uri.p[k];
-		if (c <= ' ' || c == '<' || c == '"' || c == 0x7f)
-			return PN_EPARSE;
-	}
+	/* <...> was delimited by '>'; an addr-spec stopped at whitespace. A '<' or '"' inside is
+	 * still refused here; the full URI syntax is pn_sip_uri_parse's job. */
+	if (find_any3(na->uri.p, 0, na->uri.len, '<', '"', '\0') < na->uri.len)
+		return PN_EPARSE;
 	size_t ps = skip_lws(s, i);
 	struct pn_span n, v;
 	int r;
@@ -1415,14 +1494,13 @@ int pn_sip_cseq_parse(struct pn_span s, struct pn_sip_cseq *c)
 int pn_sip_uri_parse(struct pn_span s, struct pn_sip_uri *u)
 {
 	memset(u, 0, sizeof(*u));
-	s = trim(s);
-	if (!s.p || !s.len || !is_alpha((unsigned char)s.p[0]))
+	if (!s.p)
 		return PN_EPARSE;
-	for (size_t k = 0; k < s.len; k++) {
-		unsigned char c = (unsigned char)s.p[k];
-		if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"')
-			return PN_EPARSE;
-	}
+	if (PN_UNLIKELY(s.len &&
+	                (is_lws((unsigned char)s.p[0]) || is_lws((unsigned char)s.p[s.len - 1]))))
+		s = trim(s);
+	if (!s.len || !is_alpha((unsigned char)s.p[0]))
+		return PN_EPARSE;
 	size_t i = 1;
 	while (i < s.len && (is_alpha((unsigned char)s.p[i]) || is_digit((unsigned char)s.p[i]) ||
 	                     s.p[i] == '+' || s.p[i] == '-' || s.p[i] == '.'))
@@ -1431,11 +1509,29 @@ int pn_sip_uri_parse(struct pn_span s, struct pn_sip_uri *u)
 		return PN_EPARSE;
 	u->scheme_s = pn_span_make(s.p, i);
 	size_t r = i + 1;
-	if (pn_span_ieq(u->scheme_s, "sip"))
+	/* One pass over the rest: reject bytes no URI may hold, note the first '@' (before any
+	 * '?') and the first '?'. */
+	size_t at = SIZE_MAX, q = s.len;
+	for (size_t k = r; (k = find_uri_special(s.p, k, s.len)) < s.len; k++) {
+		uint8_t f = cls[(unsigned char)s.p[k]];
+		if (f & C_UBAD)
+			return PN_EPARSE;
+		if (f & C_USPEC) {
+			if (s.p[k] == '?' && q == s.len)
+				q = k;
+			else if (s.p[k] == '@' && at == SIZE_MAX && q == s.len)
+				at = k;
+		}
+	}
+	/* scheme letters only (checked above), so | 0x20 lower-cases exactly */
+	unsigned c0 = (unsigned char)s.p[0] | 0x20u, c1 = (unsigned char)s.p[1 % s.len] | 0x20u,
+	         c2 = (unsigned char)s.p[2 % s.len] | 0x20u,
+	         c3 = (unsigned char)s.p[3 % s.len] | 0x20u;
+	if (i == 3 && c0 == 's' && c1 == 'i' && c2 == 'p')
 		u->scheme = PN_SIP_URI_SIP;
-	else if (pn_span_ieq(u->scheme_s, "sips"))
+	else if (i == 4 && c0 == 's' && c1 == 'i' && c2 == 'p' && c3 == 's')
 		u->scheme = PN_SIP_URI_SIPS;
-	else if (pn_span_ieq(u->scheme_s, "tel"))
+	else if (i == 3 && c0 == 't' && c1 == 'e' && c2 == 'l')
 		u->scheme = PN_SIP_URI_TEL;
 	else
 		u->scheme = PN_SIP_URI_OTHER;
@@ -1447,9 +1543,8 @@ int pn_sip_uri_parse(struct pn_span s, struct pn_sip_uri *u)
 		return 0;
 	}
 	if (u->scheme == PN_SIP_URI_TEL) {
-		size_t e = r;
-		while (e < s.len && s.p[e] != ';')
-			e++;
+		const char *semi = memchr(s.p + r, ';', s.len - r);
+		size_t e = semi ? (size_t)(semi - s.p) : s.len;
 		if (e == r)
 			return PN_EPARSE;
 		u->user = pn_span_make(s.p + r, e - r);
@@ -1457,22 +1552,15 @@ int pn_sip_uri_parse(struct pn_span s, struct pn_sip_uri *u)
 			u->params = pn_span_make(s.p + e, s.len - e);
 		return 0;
 	}
-	size_t q = r;
-	while (q < s.len && s.p[q] != '?')
-		q++;
-	size_t at = r;
-	while (at < q && s.p[at] != '@')
-		at++;
 	size_t hp = r;
-	if (at < q) {
-		size_t colon = r;
-		while (colon < at && s.p[colon] != ':')
-			colon++;
-		if (colon == r)
+	if (at != SIZE_MAX) {
+		const char *colon = memchr(s.p + r, ':', at - r);
+		size_t ue = colon ? (size_t)(colon - s.p) : at;
+		if (ue == r)
 			return PN_EPARSE;
-		u->user = pn_span_make(s.p + r, colon - r);
-		if (colon < at)
-			u->password = pn_span_make(s.p + colon + 1, at - colon - 1);
+		u->user = pn_span_make(s.p + r, ue - r);
+		if (colon)
+			u->password = pn_span_make(colon + 1, at - ue - 1);
 		hp = at + 1;
 	}
 	struct pn_span hs = pn_span_make(s.p, q);
