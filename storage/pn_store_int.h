@@ -111,6 +111,8 @@ struct pn_store {
 	rocksdb_options_t *opts;
 	rocksdb_writeoptions_t *wsync;
 	rocksdb_readoptions_t *ropts;
+	rocksdb_block_based_table_options_t *bbto;
+	rocksdb_cache_t *cache;
 
 	pthread_mutex_t mu; /* queue, closing, trim request, sweeper wake */
 	pthread_cond_t cv_commit;

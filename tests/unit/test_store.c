@@ -1076,6 +1076,97 @@ static void test_store_changelog_trim_snapshot(void **state)
 	assert_int_equal(nums[0].relations, 81);
 }
 
+/* ---- rollback of a failed op inside a round, and the number-status hook ---- */
+
+static atomic_int hook_calls;
+static struct pn_store_num hook_after;
+static void on_num_status(void *arg, const struct pn_store_num *before,
+                          const struct pn_store_num *after)
+{
+	(void)arg;
+	(void)before;
+	hook_after = *after;
+	atomic_fetch_add(&hook_calls, 1);
+}
+
+static void test_store_failed_op_rolls_back(void **state)
+{
+	struct fx *f = *state;
+	pn_store_close(f->st);
+	f->cfg.on_num_status = on_num_status;
+	fx_open(f);
+	atomic_store(&hook_calls, 0);
+	mk_app(f->st, "rb", PN_MODE_AXB);
+	add_num(f->st, "rb", "+8603500000001", "035");
+	struct pn_store_result r;
+	struct pn_store_op op;
+	/* A1-B1 expires in 10 s; A2-B2 lives */
+	op_init(&op, PN_STORE_OP_AXB_BIND, "rb");
+	op.b.x = N("+8603500000001");
+	op.b.a = N("+8613800000001");
+	op.b.b = N("+8613800000002");
+	op.b.duration_s = 10;
+	assert_int_equal(pn_store_exec(f->st, &op, &r), PN_STORE_OK);
+	uint64_t expired_id = r.b.id;
+	assert_int_equal(axb(f->st, "rb", "+8603500000001", "+8613800000003", "+8613800000004", &r),
+	                 PN_STORE_OK);
+	atomic_fetch_add(&fake_now, 10000);
+	uint64_t s0 = pn_store_last_seq(f->st);
+	/* one round: ok bind, a bind that first removes the expired A1 binding (a write) and then
+	 * fails on B = A2 (USER_ON_X), another ok bind */
+	struct many m = {.want = 3};
+	pthread_mutex_init(&m.mu, NULL);
+	pthread_cond_init(&m.cv, NULL);
+	struct pn_store_op ops[3];
+	op_init(&ops[0], PN_STORE_OP_AXB_BIND, "rb");
+	ops[0].b.x = N("+8603500000001");
+	ops[0].b.a = N("+8613800000010");
+	ops[0].b.b = N("+8613800000011");
+	op_init(&ops[1], PN_STORE_OP_AXB_BIND, "rb");
+	ops[1].b.x = N("+8603500000001");
+	ops[1].b.a = N("+8613800000001");
+	ops[1].b.b = N("+8613800000003");
+	ops[2] = ops[0];
+	ops[2].b.a = N("+8613800000012");
+	ops[2].b.b = N("+8613800000013");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pn_store_submit(f->st, &ops[i], many_cb, &m), 0);
+	many_wait(&m);
+	assert_int_equal(atomic_load(&m.ok), 2);
+	assert_int_equal(atomic_load(&m.rc_count[PN_STORE_USER_ON_X]), 1);
+	/* only the two PUTs are in the log, contiguous: the rolled-back DEL left no seq */
+	assert_int_equal(pn_store_last_seq(f->st), s0 + 2);
+	struct pn_change c;
+	assert_int_equal(log_get(f->st, s0 + 1, &c), 1);
+	assert_int_equal(c.op, PN_CHANGE_PUT);
+	assert_int_equal(c.b.a, N("+8613800000010"));
+	assert_int_equal(log_get(f->st, s0 + 2, &c), 1);
+	assert_int_equal(c.b.a, N("+8613800000012"));
+	/* the expired binding is still there for the sweeper, which removes it now */
+	assert_int_equal(pn_store_sweep(f->st), 1);
+	assert_int_equal(log_get(f->st, s0 + 3, &c), 1);
+	assert_int_equal(c.op, PN_CHANGE_DEL);
+	assert_int_equal(c.b.id, expired_id);
+	/* the number-status hook fires once per real change, after the commit */
+	struct pn_store_op ns;
+	memset(&ns, 0, sizeof(ns));
+	ns.type = PN_STORE_OP_NUM_STATUS;
+	ns.num.x = N("+8603500000001");
+	ns.num.status = PN_NUM_UNAVAILABLE;
+	ns.num.cause = 2;
+	assert_int_equal(pn_store_exec(f->st, &ns, &r), PN_STORE_OK);
+	assert_int_equal(atomic_load(&hook_calls), 1);
+	assert_int_equal(hook_after.cause, 2);
+	assert_int_equal(pn_store_exec(f->st, &ns, &r), PN_STORE_OK); /* unchanged: no hook */
+	assert_int_equal(atomic_load(&hook_calls), 1);
+	struct pn_store_num n;
+	assert_int_equal(pn_store_num_get(f->st, N("+8603500000001"), &n), PN_STORE_OK);
+	assert_int_equal(n.status, PN_NUM_UNAVAILABLE);
+	assert_int_equal(n.relations, 3);
+	pthread_mutex_destroy(&m.mu);
+	pthread_cond_destroy(&m.cv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1091,6 +1182,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_crash_consistency, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_expiry_exact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_changelog_trim_snapshot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_failed_op_rolls_back, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
