@@ -447,8 +447,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "privnum-dataplane: telemetry commands not registered\n");
 
 	struct in_addr a = {htonl(c->sip.ip)};
-	printf("privnum-dataplane: engine %s, %u worker(s), sip %s:%u, rtp %u-%u, mtu %u\n",
-	       io->h->name, io->n_workers, inet_ntoa(a), c->sip.port, c->rtp_lo, c->rtp_hi, c->mtu);
+	printf("privnum-dataplane: engine %s, %u worker(s), sip %s:%u, rtp %u-%u, mtu %u, "
+	       "sync %s\n",
+	       io->h->name, io->n_workers, inet_ntoa(a), c->sip.port, c->rtp_lo, c->rtp_hi, c->mtu,
+	       pn_sync_start ? "linked" : "none");
 	fflush(stdout);
 
 	if (worker_lcores == 0) {

@@ -2,8 +2,9 @@
  * pn_io.c: the name tables of pn_io.h and the built-in "echo" handler set.
  *
  * The echo engine lets io be tested end to end before (and independently of) the real call
- * engine: every datagram to the SIP port goes back to its sender from the address it was sent to,
- * and every media datagram is reflected to its source. No state, no allocation beyond one small
+ * engine: every datagram to the SIP port goes back to its sender from the address it was sent to
+ * (and, up to PN_IO_EVENT_MAX bytes, is also posted as an event frame), and every media datagram
+ * is reflected to its source. No state, no allocation beyond one small
  * per-worker struct; safe on any worker.
  */
 #include <stdlib.h>
@@ -77,6 +78,13 @@ static void echo_sip(void *engine, const struct pn_dgram *d, uint64_t now_ns, pn
 	e->conf->stats->sip_rx_req[PN_IO_SIP_OTHER]++;
 	if (emit(emit_ctx, &d->dst, &d->src, d->data, d->len) == 0)
 		e->conf->stats->sip_tx_req[PN_IO_SIP_OTHER]++;
+	/* The datagram itself is the "event", so tests can follow the event path to the spool. */
+	if (d->len <= PN_IO_EVENT_MAX) {
+		if (e->conf->event(e->conf->event_ctx, d->data, d->len) == 0)
+			e->conf->stats->events_emitted++;
+		else
+			e->conf->stats->events_dropped++;
+	}
 }
 
 static enum pn_media_action echo_media(void *engine, const struct pn_dgram *d, uint64_t now_ns,

@@ -218,7 +218,8 @@ struct pn_io_handlers {
 	void (*tick)(void *engine, uint64_t now_ns, pn_emit_fn emit, void *emit_ctx);
 };
 
-/* Built in: echoes every SIP-port datagram to its sender and reflects media to its source. */
+/* Built in: echoes every SIP-port datagram to its sender (and posts it as an event frame) and
+ * reflects media to its source. */
 extern const struct pn_io_handlers pn_io_handlers_echo;
 /* Provided by dataplane/core when it is ready (weak reference in io). */
 extern const struct pn_io_handlers pn_io_handlers_core __attribute__((weak));
