@@ -216,6 +216,11 @@ static void ctx_prefix(const char *src, size_t cap, char *dst)
 int pn_number_normalize(const struct pn_number_ctx *ctx, const char *in, size_t len, char *out,
                         size_t outsz)
 {
+	struct pn_number_ctx defctx;
+	if (ctx == NULL) {
+		pn_number_ctx_default(&defctx);
+		ctx = &defctx;
+	}
 	if (outsz > 0)
 		out[0] = '\0';
 	if (in == NULL)

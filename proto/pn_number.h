@@ -57,6 +57,7 @@ void pn_number_ctx_default(struct pn_number_ctx *ctx);
  * Normalise `in` (a bare number, a tel: URI or a sip(s): URI whose user part is the number)
  * into "+<digits>" written to out (NUL-terminated, at most outsz bytes).
  * Returns the length written (>0) or a negative pn_number_err / PN_EINVAL (outsz too small).
+ * ctx NULL means the defaults of pn_number_ctx_default().
  */
 int pn_number_normalize(const struct pn_number_ctx *ctx, const char *in, size_t len, char *out,
 			size_t outsz);

@@ -121,6 +121,9 @@ static void test_number_normalize_needs_country(void **state)
 	                 PN_NUMBER_ENATIONAL);
 	assert_int_equal(pn_number_normalize(&ctx, "075512345678", 12, out, sizeof(out)),
 	                 PN_NUMBER_ENATIONAL);
+	/* NULL context: the defaults (country 86) */
+	assert_int_equal(pn_number_normalize(NULL, "13800000001", 11, out, sizeof(out)), 14);
+	assert_string_equal(out, "+8613800000001");
 	/* global and international forms need no country */
 	assert_int_equal(pn_number_normalize(&ctx, "008613800000001", 15, out, sizeof(out)), 14);
 	assert_string_equal(out, "+8613800000001");
