@@ -208,8 +208,10 @@ static int send_fragmented(struct pn_worker *w, const struct pn_addr *src,
 		off += n;
 	}
 	struct rte_mbuf *frags[PN_IO_MAX_FRAGS];
-	int32_t nf = rte_ipv4_fragment_packet(head, frags, PN_IO_MAX_FRAGS, (uint16_t)io->conf.mtu,
-	                                      io->pool, io->indirect_pool);
+	/* fragment payloads must be multiples of 8 bytes: round the MTU down accordingly */
+	uint16_t mtu = (uint16_t)(PN_NET_IP_HLEN + ((io->conf.mtu - PN_NET_IP_HLEN) & ~7u));
+	int32_t nf = rte_ipv4_fragment_packet(head, frags, PN_IO_MAX_FRAGS, mtu, io->pool,
+	                                      io->indirect_pool);
 	rte_pktmbuf_free(head); /* the fragments hold their own references */
 	if (nf < 0) {
 		w->st.drops[PN_IO_DROP_TOO_BIG]++;
