@@ -66,14 +66,64 @@ int rnd_get(struct pn_store_round *r, const struct pn_store_key *k, char **val, 
 	return *val != NULL;
 }
 
+/* Append a write to the round's log (see run_round). */
+static void wl_add(struct pn_store_round *r, const void *k, size_t kl, const void *v, size_t vl,
+                   int del)
+{
+	if (r->wl_n == r->wl_cap) {
+		size_t nc = r->wl_cap ? r->wl_cap * 2 : 1024;
+		struct pn_store_wentry **n = realloc(r->wl, nc * sizeof(*n));
+		if (!n) {
+			r->wl_oom = 1;
+			return;
+		}
+		r->wl = n;
+		r->wl_cap = nc;
+	}
+	struct pn_store_wentry *e = malloc(sizeof(*e) + kl + vl);
+	if (!e) {
+		r->wl_oom = 1;
+		return;
+	}
+	e->ord = (uint32_t)r->wl_n;
+	e->klen = (uint16_t)kl;
+	e->vlen = (uint32_t)vl;
+	e->del = (uint8_t)del;
+	memcpy(e->data, k, kl);
+	if (vl)
+		memcpy(e->data + kl, v, vl);
+	r->wl[r->wl_n++] = e;
+}
+
+static void wl_truncate(struct pn_store_round *r, size_t n)
+{
+	while (r->wl_n > n)
+		free(r->wl[--r->wl_n]);
+}
+
+static int wl_cmp(const void *a, const void *b)
+{
+	const struct pn_store_wentry *x = *(struct pn_store_wentry *const *)a;
+	const struct pn_store_wentry *y = *(struct pn_store_wentry *const *)b;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->data, y->data, n);
+	if (c)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->ord < y->ord ? -1 : 1;
+}
+
 void rnd_put(struct pn_store_round *r, const struct pn_store_key *k, const void *v, size_t vl)
 {
 	rocksdb_writebatch_wi_put(r->wb, (const char *)k->b, k->n, (const char *)v, vl);
+	wl_add(r, k->b, k->n, v, vl, 0);
 }
 
 void rnd_del(struct pn_store_round *r, const struct pn_store_key *k)
 {
 	rocksdb_writebatch_wi_delete(r->wb, (const char *)k->b, k->n);
+	wl_add(r, k->b, k->n, NULL, 0, 1);
 }
 
 rocksdb_iterator_t *rnd_iter(struct pn_store_round *r, const struct pn_store_key *k)
@@ -123,7 +173,7 @@ static int db_get_u64(struct pn_store *st, const char *name, uint64_t *v)
 	return ok ? 1 : -1;
 }
 
-static void meta_put(rocksdb_writebatch_wi_t *wb, const char *name, uint64_t v)
+static void meta_put(struct pn_store_round *r, const char *name, uint64_t v)
 {
 	struct pn_store_key k;
 	key_init(&k, K_META);
@@ -131,7 +181,7 @@ static void meta_put(rocksdb_writebatch_wi_t *wb, const char *name, uint64_t v)
 	k.n += strlen(name);
 	uint8_t b[8];
 	wr_u64(b, v);
-	rocksdb_writebatch_wi_put(wb, (const char *)k.b, k.n, (const char *)b, 8);
+	rnd_put(r, &k, b, 8);
 }
 
 /* First key of the expiry index (INT64_MAX when empty). */
@@ -213,6 +263,7 @@ static void run_round(struct pn_store *st, struct pn_store_item *items, size_t n
 		 * done only when the failed op really wrote something (most failures are found
 		 * before the first write). Unused save points just stay on the stack. */
 		int count0 = rocksdb_writebatch_wi_count(r.wb);
+		size_t wl0 = r.wl_n;
 		rocksdb_writebatch_wi_set_save_point(r.wb);
 		memset(&it->res, 0, sizeof(it->res));
 		pn_store_apply(&r, &it->op, &it->res);
@@ -228,6 +279,7 @@ static void run_round(struct pn_store *st, struct pn_store_item *items, size_t n
 				fprintf(stderr, "pn_store: rollback: %s\n", err);
 				rocksdb_free(err);
 			}
+			wl_truncate(&r, wl0);
 			st->next_id = id_b;
 			st->seq = seq_b;
 		} else {
@@ -237,18 +289,42 @@ static void run_round(struct pn_store *st, struct pn_store_item *items, size_t n
 	}
 	int ok = 1;
 	if (st->next_id != id0)
-		meta_put(r.wb, "next_id", st->next_id);
+		meta_put(&r, "next_id", st->next_id);
 	if (st->seq != seq0)
-		meta_put(r.wb, "last_seq", st->seq);
-	if (rocksdb_writebatch_wi_count(r.wb) > 0) {
+		meta_put(&r, "last_seq", st->seq);
+	/*
+	 * The round is written as one plain WriteBatch built from the write log sorted by key,
+	 * keeping only the last write of each key. Same content and atomicity as the indexed
+	 * batch, but the memtable's skiplist inserts keys in order and reuses its splice: profiled
+	 * (perf, store_bench) the unsorted insert was ~40% of the committer's CPU.
+	 */
+	if (r.wl_oom) {
+		ok = 0;
+	} else if (r.wl_n > 0) {
+		qsort(r.wl, r.wl_n, sizeof(*r.wl), wl_cmp);
+		rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+		for (size_t i = 0; i < r.wl_n; i++) {
+			const struct pn_store_wentry *e = r.wl[i];
+			if (i + 1 < r.wl_n && r.wl[i + 1]->klen == e->klen &&
+			    memcmp(r.wl[i + 1]->data, e->data, e->klen) == 0)
+				continue; /* a later write of the same key wins */
+			if (e->del)
+				rocksdb_writebatch_delete(wb, e->data, e->klen);
+			else
+				rocksdb_writebatch_put(wb, e->data, e->klen, e->data + e->klen,
+				                       e->vlen);
+		}
 		char *err = NULL;
-		rocksdb_write_writebatch_wi(st->db, st->wsync, r.wb, &err);
+		rocksdb_write(st->db, st->wsync, wb, &err);
+		rocksdb_writebatch_destroy(wb);
 		if (err) {
 			fprintf(stderr, "pn_store: commit: %s\n", err);
 			rocksdb_free(err);
 			ok = 0;
 		}
 	}
+	wl_truncate(&r, 0);
+	free(r.wl);
 	rocksdb_writebatch_wi_destroy(r.wb);
 	if (!ok) {
 		st->next_id = id0;

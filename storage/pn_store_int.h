@@ -148,6 +148,20 @@ struct pn_store_round {
 	uint32_t removed;          /* bindings removed by the current op */
 	uint32_t expired;          /* bindings removed because expired */
 	struct pn_store_item *cur; /* the op being applied */
+	/* Every write of the round, in order, so the round can be written key-sorted (see
+	 * run_round). Truncated on rollback. */
+	struct pn_store_wentry **wl;
+	size_t wl_n, wl_cap;
+	int wl_oom;
+};
+
+/* One logged write: key then value bytes follow the header. */
+struct pn_store_wentry {
+	uint32_t ord; /* position in the round: the last write of a key wins */
+	uint16_t klen;
+	uint8_t del;
+	uint32_t vlen;
+	char data[];
 };
 
 /* batch-and-db access for the committer. get returns 1 found (*val malloc'd by RocksDB,
