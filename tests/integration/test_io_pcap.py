@@ -8,7 +8,7 @@ tx_pcap=out.pcap) with the built-in echo engine until it has been idle for 300 m
 the frames in out.pcap and on the counters of --stats-json. Needs root (DPDK); no hugepages, no
 NIC. Each run takes about one second.
 
-Scenarios: arp, icmp, udp_echo, arp_resolve, frag, frag_timeout, bad_csum, media, not_for_us, telemetry,
+Scenarios: arp, icmp, udp_echo, arp_resolve, arp_timeout, frag, frag_timeout, bad_csum, media, not_for_us, telemetry,
 workers2, veth_smoke (net_af_packet on a veth pair between two network namespaces) and
 veth_workers2.
 """
@@ -173,6 +173,18 @@ def t_arp_resolve(binary, wd):
           "the parked datagram went out after the reply")
     check(frames.index(q[0]) < frames.index(u[0]), "request before datagram")
     check(st["arp_learned"] >= 1 and st["drops/no_arp"] == 0, "counters")
+
+
+def t_arp_timeout(binary, wd):
+    """The next hop never answers: three requests one second apart, then the parked datagram is
+    dropped and counted as no_arp."""
+    frames, st, _ = run(binary, wd, [udp_frame(US_MAC, PEER_MAC, PEER, US, 4000, 5060, b"lost")],
+                        extra=["--run-ms", "3600"], idle_ms=0)
+    frames = garp_filter(frames)
+    q = [d for d in frames if d["type"] == ETH_ARP and d["tpa"] == PEER]
+    check(len(q) == 3, "three ARP requests, got %d" % len(q))
+    check(not [d for d in frames if d.get("proto") == 17], "nothing sent without a MAC")
+    check(st["drops/no_arp"] == 1, "parked datagram dropped: %d" % st["drops/no_arp"])
 
 
 def t_frag(binary, wd):
