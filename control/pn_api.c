@@ -1703,7 +1703,7 @@ static int parse_body(struct pn_api_hctx *h)
 
 static void health(struct pn_api_hctx *h)
 {
-	json_t *o = json_object();
+	json_t *o = pn_api_ok_obj();
 	set_str(o, "status", "ok");
 	set_int(o, "lastSeq", (int64_t)pn_store_last_seq(h->api->cfg.store));
 	pn_api_reply(h->resp, 200, -1, o);
