@@ -282,8 +282,9 @@ static inline void pn_io_rtp_block(uint16_t lo, uint16_t hi, unsigned n, unsigne
  * workers start; it must set *replica_out (the replica the engines read) before returning, or
  * leave it NULL. pn_sync_stop asks the thread to finish and joins it (after the workers stop).
  *
- * Build: dataplane/io/meson.build adds pn_sync.c when the file exists at configure time (run
- * meson setup --reconfigure after creating it); main.c calls pn_sync_start only if it is linked.
+ * Build: storage/meson.build builds pn_sync.c as sync_lib; dataplane/io/meson.build links it
+ * whole into privnum-dataplane when that variable exists; main.c calls pn_sync_start only if
+ * it is linked (weak reference).
  *
  * Event frames: the sync thread calls pn_io_event_pop() in a loop; it returns the length of the
  * next frame copied into buf (cap >= PN_IO_EVENT_MAX), or 0 when none is queued. Never blocks.
