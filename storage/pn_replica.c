@@ -52,7 +52,8 @@
 #define SLAB_AXB_SIZE ((unsigned)sizeof(struct pn_replica_entry))
 #define SLAB_EXT_SIZE ((unsigned)(sizeof(struct pn_replica_entry) + sizeof(struct pn_replica_ext)))
 #define RETIRE_BATCH  256
-#define LFHT_MAX_BKT  (1ul << 28) /* reserve (virtual) for 268M buckets: the mmap backend */
+#define LFHT_MAX_BKT  0 /* unlimited: "order" backend (calloc: THP with glibc.malloc.hugetlb=1) */
+#define LFHT_BKT_CAP  (1ul << 30)
 
 _Static_assert(sizeof(struct pn_replica_entry) == 88, "entry layout changed");
 _Static_assert(sizeof(struct pn_replica_ext) == 40, "ext layout changed");
@@ -615,7 +616,7 @@ struct pn_replica *pn_replica_create(const struct pn_replica_config *cfg)
 	}
 	unsigned long init = cfg && cfg->init_nodes ? cfg->init_nodes : 1024;
 	unsigned long sz = 1;
-	while (sz < init && sz < LFHT_MAX_BKT)
+	while (sz < init && sz < LFHT_BKT_CAP)
 		sz <<= 1;
 	r->idx_cap = 1024;
 	r->idx = calloc(r->idx_cap, sizeof(*r->idx));
@@ -1009,4 +1010,18 @@ void pn_replica_stats_get(const struct pn_replica *r, struct pn_replica_stats *o
 	*out = r->st;
 	out->freed = atomic_load_explicit(&r->freed, memory_order_relaxed);
 	out->entry_bytes = (r->slab_axb.chunk_count + r->slab_ext.chunk_count) * SLAB_CHUNK;
+}
+
+int pn_replica_resize(struct pn_replica *r, unsigned long buckets)
+{
+	unsigned long sz = 1;
+	while (sz < buckets && sz < LFHT_BKT_CAP)
+		sz <<= 1;
+	int was_online = urcu_qsbr_read_ongoing();
+	if (was_online)
+		urcu_qsbr_thread_offline();
+	cds_lfht_resize(r->ht, sz);
+	if (was_online)
+		urcu_qsbr_thread_online();
+	return 0;
 }

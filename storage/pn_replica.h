@@ -132,8 +132,8 @@ struct pn_replica_config {
 	unsigned long init_nodes; /* expected keys at start, sizes the table (0 = 1024) */
 };
 
-/* Create an empty replica (last_seq 0). cfg may be NULL. Returns NULL on allocation failure.
- * Caller: a registered QSBR thread. */
+/* Create an empty replica (last_seq 0). cfg may be NULL. Returns NULL on allocation failure
+ * (or getrandom failure). Any thread. */
 struct pn_replica *pn_replica_create(const struct pn_replica_config *cfg);
 
 /* Free everything. No reader may use r any more; waits for pending frees (rcu_barrier).
@@ -222,6 +222,11 @@ void pn_replica_flush(struct pn_replica *r);
 void pn_replica_snapshot_begin(struct pn_replica *r);
 int pn_replica_snapshot_put(struct pn_replica *r, const struct pn_binding *b);
 int pn_replica_snapshot_end(struct pn_replica *r, uint64_t seq);
+
+/* Resize the hash table to `buckets` (rounded up to a power of two, at least 1) now, in the
+ * calling thread (blocks while it rehashes; readers and the writer keep working). For tools and
+ * benchmarks; the table also resizes itself. Returns 0. Registered QSBR thread. */
+int pn_replica_resize(struct pn_replica *r, unsigned long buckets);
 
 /* Last applied sequence number (writer; readers may read it for monitoring). */
 uint64_t pn_replica_last_seq(const struct pn_replica *r);
