@@ -6,7 +6,8 @@
  * Start-up (main lcore): EAL, our arguments, ports and pools, the change-stream client
  * (pn_sync_start, when linked), the engines (one per worker), telemetry, then the workers on the
  * worker lcores (or on the main lcore when it is the only one). The main lcore then only drains
- * engine events to --event-spool when no sync client is linked, and waits for a stop: SIGINT,
+ * engine events to --event-spool when no sync thread runs (no client linked, or no
+ * --control-socket), and waits for a stop: SIGINT,
  * SIGTERM, --idle-exit-ms, --max-packets or --run-ms (checked by worker 0 every ms).
  */
 #include <arpa/inet.h>
@@ -335,7 +336,8 @@ static void on_signal(int sig)
 	atomic_store(&the_io.quit, 1);
 }
 
-/* Without a sync client, engine events are appended to --event-spool as [u32 LE len][frame]. */
+/* Without a sync thread, engine events are appended to --event-spool as [u32 big-endian
+ * length][frame], the format pn_sync.c uses for the same file. */
 static void spool_events(struct pn_io *io, FILE *spool)
 {
 	uint8_t buf[PN_IO_EVENT_MAX];
@@ -343,7 +345,7 @@ static void spool_events(struct pn_io *io, FILE *spool)
 	while ((n = pn_io_event_pop(io, buf, sizeof(buf))) != 0) {
 		if (!spool)
 			continue;
-		uint8_t len[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), 0};
+		uint8_t len[4] = {0, (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
 		if (fwrite(len, 1, 4, spool) != 4 || fwrite(buf, 1, n, spool) != n)
 			fprintf(stderr, "privnum-dataplane: event spool write failed\n");
 	}
@@ -434,7 +436,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "privnum-dataplane: --control-socket given but this build has no "
 		                "change-stream client; running without bindings\n");
 	}
-	if (!pn_sync_start && c->event_spool) {
+	/* pn_sync drains events only when it runs a sync thread (a control socket is given) */
+	int io_spools = !pn_sync_start || !c->control_socket;
+	if (io_spools && c->event_spool) {
 		spool = fopen(c->event_spool, "ab");
 		if (!spool) {
 			perror(c->event_spool);
@@ -467,13 +471,13 @@ int main(int argc, char **argv)
 			i++;
 		}
 		while (!atomic_load(&io->quit)) {
-			if (!pn_sync_start)
+			if (io_spools)
 				spool_events(io, spool);
 			usleep(1000);
 		}
 		rte_eal_mp_wait_lcore();
 	}
-	if (!pn_sync_start)
+	if (io_spools)
 		spool_events(io, spool);
 	rc = 0;
 	if (c->stats_json && pn_telemetry_write_json(io, c->stats_json) != 0) {
