@@ -168,12 +168,15 @@ static void run(const char *label, unsigned max_batch, double secs, int conns, c
 		n = b.cap;
 	qsort(b.lat_us, (size_t)n, sizeof(uint32_t), cmp_u32);
 	uint64_t rounds = s1.rounds - s0.rounds;
+	double ccpu = (double)(s1.commit_cpu_us - s0.commit_cpu_us) / (double)(s1.ops - s0.ops);
 	printf("%-28s %9.0f durable binds/s  p50 %6.2f ms  p99 %6.2f ms  sync writes/s %7.0f  "
-	       "mean round %6.1f ops  CPU %5.1f us/bind  failed %ld\n",
+	       "mean round %6.1f ops  CPU %5.1f us/bind (committer %5.1f us/op -> %.0f/s per free "
+	       "core)  failed %ld\n",
 	       label, (double)done_at_stop / el, n ? b.lat_us[n / 2] / 1000.0 : 0,
 	       n ? b.lat_us[(long)((double)n * 0.99)] / 1000.0 : 0, (double)rounds / el,
 	       rounds ? (double)(s1.ops - s0.ops) / (double)rounds : 0,
-	       done_at_stop ? (c1 - c0) * 1e6 / (double)done_at_stop : 0, atomic_load(&b.failed));
+	       done_at_stop ? (c1 - c0) * 1e6 / (double)done_at_stop : 0, ccpu,
+	       ccpu > 0 ? 1e6 / ccpu : 0, atomic_load(&b.failed));
 	pn_store_close(b.st);
 	free(b.lat_us);
 	free(cs);

@@ -388,8 +388,13 @@ static void *committer_main(void *arg)
 		st->queued -= n;
 		last->next = NULL;
 		pthread_mutex_unlock(&st->mu);
+		struct timespec c0, c1;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 		run_round(st, first, n);
 		trim_maybe(st);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+		atomic_fetch_add(&st->st_cpu_us, (uint64_t)((c1.tv_sec - c0.tv_sec) * 1000000 +
+		                                            (c1.tv_nsec - c0.tv_nsec) / 1000));
 	}
 	return NULL;
 }
@@ -744,6 +749,7 @@ void pn_store_stats_get(struct pn_store *st, struct pn_store_stats *out)
 	out->max_round = atomic_load(&st->st_max_round);
 	out->expired = atomic_load(&st->st_expired);
 	out->trimmed = atomic_load(&st->st_trimmed);
+	out->commit_cpu_us = atomic_load(&st->st_cpu_us);
 }
 
 /* ---- changelog ---- */

@@ -8,7 +8,7 @@
  *   apps (app_key -> app record), the X number pool (X -> area code, owner app, status, cause)
  *   plus a per-app pool index by area code, bindings by id (msgpack struct pn_change), indexes
  *   by X, by (X, user number), by X owner (AX / AXYB-AX), by (app, A) for AX/AXYB, by (X, E)
- *   for AXE, YB parts by parent, by (app, mode, created, id) for listings and AXE cursors,
+ *   for AXE, YB parts by parent, by (app, AXE, created, id) for the AXE v2 cursor,
  *   an expiry index (expires_ms, id), the changelog (big-endian seq -> msgpack struct
  *   pn_change) and meta (next id, last seq). pn_store.c documents the exact key layout.
  *
@@ -389,11 +389,13 @@ size_t pn_store_sweep(struct pn_store *st);
 
 /* Counters for stats/benchmarks. */
 struct pn_store_stats {
-	uint64_t ops;       /* ops committed (any result) */
-	uint64_t rounds;    /* sync writes */
-	uint64_t max_round; /* largest round */
-	uint64_t expired;   /* bindings removed by expiry */
-	uint64_t trimmed;   /* changelog records deleted */
+	uint64_t ops;           /* ops committed (any result) */
+	uint64_t rounds;        /* sync writes */
+	uint64_t max_round;     /* largest round */
+	uint64_t expired;       /* bindings removed by expiry */
+	uint64_t trimmed;       /* changelog records deleted */
+	uint64_t commit_cpu_us; /* CPU time of the committer thread (apply + write + callbacks):
+	                         * ops / this bounds what one free core can commit */
 };
 void pn_store_stats_get(struct pn_store *st, struct pn_store_stats *out);
 

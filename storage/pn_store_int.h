@@ -14,7 +14,7 @@
  *   'r' app_key 0 A X                -> id               (AX / AXYB-AX by A)
  *   'e' X ext(u16)                   -> id               (AXE)
  *   'y' parent id                    -> Y                (YB parts of an AXYB-AX)
- *   'l' app_key 0 mode created id    -> ""               (listing, AXE cursor order)
+ *   'l' app_key 0 mode created id    -> ""               (AXE only: v2 cursor order)
  *   't' ms id kind(u8)               -> ""               (expiry: kind 0 binding, 1 AX callee)
  *   'k' X                            -> u32              (AXB pairs / YB relations / AXE on X)
  *   'c' seq                          -> msgpack pn_change (the changelog)
@@ -134,7 +134,7 @@ struct pn_store {
 
 	_Atomic uint64_t last_seq;  /* published: durable */
 	_Atomic uint64_t first_seq; /* oldest kept */
-	_Atomic uint64_t st_ops, st_rounds, st_max_round, st_expired, st_trimmed;
+	_Atomic uint64_t st_ops, st_rounds, st_max_round, st_expired, st_trimmed, st_cpu_us;
 };
 
 /* One group-commit round, as seen by the ops. */
@@ -153,6 +153,8 @@ struct pn_store_round {
 	struct pn_store_wentry **wl;
 	size_t wl_n, wl_cap;
 	int wl_oom;
+	int app_cached; /* app_cache holds the committed-or-batched record of its app_key */
+	struct pn_store_app app_cache;
 };
 
 /* One logged write: key then value bytes follow the header. */

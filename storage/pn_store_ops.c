@@ -468,8 +468,10 @@ static void idx(struct pn_store_round *r, const struct pn_binding *b, int add)
 	default:
 		break;
 	}
-	key_list(&k, b);
-	IDX_SET(&k, "", 0);
+	if (b->mode == PN_MODE_AXE) { /* the v2 cursor order; other modes list by X / A */
+		key_list(&k, b);
+		IDX_SET(&k, "", 0);
+	}
 	if (b->expires_ms) {
 		key_exp(&k, b->expires_ms, b->id, 0);
 		IDX_SET(&k, "", 0);
@@ -631,7 +633,19 @@ static int load_via(struct pn_store_round *r, const struct pn_store_key *k, stru
 static int check_app(struct pn_store_round *r, const char *key, uint8_t mode,
                      struct pn_store_app *app)
 {
-	int f = load_app(r, key, app);
+	/* one app usually sends many ops per round: keep its record for the round (any app
+	 * write in the round drops it, see app_put) */
+	int f;
+	if (r->app_cached && strcmp(r->app_cache.app_key, key) == 0) {
+		*app = r->app_cache;
+		f = 1;
+	} else {
+		f = load_app(r, key, app);
+		if (f > 0) {
+			r->app_cache = *app;
+			r->app_cached = 1;
+		}
+	}
 	if (f < 0)
 		return PN_STORE_EIO;
 	if (f == 0)
@@ -1718,6 +1732,7 @@ static void app_put(struct pn_store_round *r, const struct pn_store_app *a)
 		return;
 	}
 	app_encode(a, w);
+	r->app_cached = 0;
 	struct pn_store_key k;
 	key_init(&k, K_APP);
 	key_str0(&k, a->app_key, PN_APPKEY_LEN);
