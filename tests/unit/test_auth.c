@@ -51,6 +51,13 @@ static void test_auth_digest_known_answers(void **state)
 	assert_int_equal(pn_auth_digest(PN_AUTH_WSSE, SECRET, NONCE, CREATED, 1, d), 0);
 	assert_string_equal(d, WSSE_HEX_KAT);
 	assert_int_equal(pn_auth_digest(7, SECRET, NONCE, CREATED, 0, d), PN_EINVAL);
+	/* A secret longer than the HMAC block (64 bytes) is hashed first (RFC 2104). python3:
+	 * hmac.new(b"k" * 100, N + C, hashlib.sha256). */
+	char longkey[101];
+	memset(longkey, 'k', 100);
+	longkey[100] = '\0';
+	assert_int_equal(pn_auth_digest(PN_AUTH_AKSK, longkey, NONCE, CREATED, 0, d), 0);
+	assert_string_equal(d, "jLMSv7zlGCli3NVHTlXwiAN7PhpGCpKUN/GFo0DPF9k=");
 }
 
 static void test_auth_parse_created(void **state)
