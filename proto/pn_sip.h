@@ -354,7 +354,8 @@ const char *pn_sip_method_name(enum pn_sip_method m);                  /* "" for
 int pn_sip_via_parse(struct pn_span s, struct pn_sip_via *via);
 /* Next Via value of the message (all lines, all comma-separated values). 1 / 0 end / PN_EPARSE */
 int pn_sip_via_next(const struct pn_sip_msg *msg, struct pn_sip_iter *it, struct pn_sip_via *via);
-/* name-addr / addr-spec with params; "*" sets star. Returns 0 or PN_EPARSE. */
+/* name-addr / addr-spec with header params; "*" sets star. The URI is only delimited (no '<'
+ * or '"' inside); check its syntax with pn_sip_uri_parse. Returns 0 or PN_EPARSE. */
 int pn_sip_nameaddr_parse(struct pn_span s, struct pn_sip_nameaddr *na);
 /* "1234 INVITE". Returns 0 or PN_EPARSE (seq must be < 2^31). */
 int pn_sip_cseq_parse(struct pn_span s, struct pn_sip_cseq *cseq);
