@@ -474,22 +474,24 @@ struct sweep_wait {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	size_t left;
+	size_t progress; /* EXPIRE ops that removed/updated something or dropped a stale entry */
 };
 
 static void sweep_cb(void *arg, const struct pn_store_op *op, const struct pn_store_result *res)
 {
 	(void)op;
-	(void)res;
 	struct sweep_wait *w = arg;
 	pthread_mutex_lock(&w->mu);
+	if (res->rc == PN_STORE_OK)
+		w->progress++;
 	if (--w->left == 0)
 		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
 /* Submit EXPIRE ops for everything due at now (at most 1024), wait for them. Returns how
- * many were submitted. */
-static size_t sweep_once(struct pn_store *st, int64_t now)
+ * many were submitted; *progress how many changed something. */
+static size_t sweep_once(struct pn_store *st, int64_t now, size_t *progress)
 {
 	struct pn_store_key k;
 	key_init(&k, K_EXP);
@@ -532,6 +534,7 @@ static size_t sweep_once(struct pn_store *st, int64_t now)
 	w.left--;
 	while (w.left > 0)
 		pthread_cond_wait(&w.cv, &w.mu);
+	*progress = w.progress;
 	pthread_mutex_unlock(&w.mu);
 	pthread_mutex_destroy(&w.mu);
 	pthread_cond_destroy(&w.cv);
@@ -562,15 +565,16 @@ static void *sweeper_main(void *arg)
 		if (st->next_expiry <= now) {
 			st->next_expiry = INT64_MAX;
 			pthread_mutex_unlock(&st->mu);
-			size_t n = sweep_once(st, now);
+			size_t progress = 0;
+			size_t n = sweep_once(st, now, &progress);
 			int64_t nx = first_expiry(st);
 			pthread_mutex_lock(&st->mu);
 			if (nx < st->next_expiry)
 				st->next_expiry = nx;
-			if (n == 0 && nx <= now) {
-				/* due but nothing could be submitted (queue full): back off 10 ms
-				 */
-				struct timespec ts = abs_in_ms(10);
+			if (progress == 0 && nx <= now) {
+				/* due but nothing submitted (queue full) or every op failed (I/O
+				 * errors): back off instead of spinning */
+				struct timespec ts = abs_in_ms(n == 0 ? 10 : 100);
 				pthread_cond_timedwait(&st->cv_sweep, &st->mu, &ts);
 			}
 			continue;
@@ -600,9 +604,9 @@ void pn_store_sweeper_kick(struct pn_store *st)
 
 size_t pn_store_sweep(struct pn_store *st)
 {
-	size_t total = 0, n;
+	size_t total = 0, n, progress = 1;
 	int64_t now = pn_store_now(st);
-	while ((n = sweep_once(st, now)) > 0)
+	while (progress > 0 && (n = sweep_once(st, now, &progress)) > 0)
 		total += n;
 	return total;
 }

@@ -1661,6 +1661,29 @@ static void op_axyb_unbind(struct pn_store_round *r, const struct pn_store_op *o
 
 /* ---- expiry ---- */
 
+/* An expiry entry that no longer matches its binding (cannot happen while idx() keeps them in
+ * step; defensive) is dropped, so it can never make the sweeper spin on it. */
+static void drop_stale_exp(struct pn_store_round *r, const struct pn_store_op *op,
+                           struct pn_store_result *res)
+{
+	if (op->expect_ms <= 0 || op->expect_ms > r->now) {
+		res->rc = PN_STORE_NOT_FOUND;
+		return;
+	}
+	struct pn_store_key k;
+	key_exp(&k, op->expect_ms, op->id, op->expire_kind);
+	char *v;
+	size_t vl;
+	int f = rnd_get(r, &k, &v, &vl);
+	if (f > 0) {
+		rocksdb_free(v);
+		rnd_del(r, &k);
+		res->rc = PN_STORE_OK; /* count 0: nothing expired, a stale entry went */
+		return;
+	}
+	res->rc = f < 0 ? PN_STORE_EIO : PN_STORE_NOT_FOUND;
+}
+
 static void op_expire(struct pn_store_round *r, const struct pn_store_op *op,
                       struct pn_store_result *res)
 {
@@ -1668,11 +1691,18 @@ static void op_expire(struct pn_store_round *r, const struct pn_store_op *op,
 	int f = load_raw(r, op->id, &b);
 	if (f < 0)
 		FAIL(PN_STORE_EIO);
-	if (f == 0)
-		FAIL(PN_STORE_NOT_FOUND);
+	if (f == 0) {
+		drop_stale_exp(r, op, res);
+		return;
+	}
 	if (op->expire_kind == 0) {
-		if (!b.expires_ms || b.expires_ms > r->now)
-			FAIL(PN_STORE_NOT_FOUND);
+		if (!b.expires_ms || b.expires_ms > r->now) {
+			if (b.expires_ms != op->expect_ms)
+				drop_stale_exp(r, op, res);
+			else
+				res->rc = PN_STORE_NOT_FOUND;
+			return;
+		}
 		if (remove_binding(r, &b))
 			FAIL(PN_STORE_EIO);
 		r->expired++;
@@ -1680,14 +1710,20 @@ static void op_expire(struct pn_store_round *r, const struct pn_store_op *op,
 		res->count = 1;
 		return;
 	}
-	if (b.mode != PN_MODE_AX || !b.b_expires_ms || b.b_expires_ms > r->now)
-		FAIL(PN_STORE_NOT_FOUND);
+	if (b.mode != PN_MODE_AX || !b.b_expires_ms || b.b_expires_ms > r->now) {
+		if (b.b_expires_ms != op->expect_ms)
+			drop_stale_exp(r, op, res);
+		else
+			res->rc = PN_STORE_NOT_FOUND;
+		return;
+	}
 	struct pn_binding nb = b;
 	nb.b = 0;
 	nb.b_expires_ms = 0;
 	if (write_update(r, &b, &nb))
 		FAIL(PN_STORE_EIO);
 	res->b = nb;
+	res->count = 1;
 }
 
 /* ---- admin ---- */

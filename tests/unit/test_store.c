@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include <rocksdb/c.h>
+
 #include "pn_store.h"
 
 static _Atomic int64_t fake_now = 1700000000000LL;
@@ -1167,6 +1169,37 @@ static void test_store_failed_op_rolls_back(void **state)
 	pthread_cond_destroy(&m.cv);
 }
 
+/* A stale expiry entry (no binding behind it) must not wedge the sweeper. */
+static void test_store_sweeper_drops_stale_entry(void **state)
+{
+	struct fx *f = *state;
+	pn_store_close(f->st);
+	f->st = NULL;
+	rocksdb_options_t *o = rocksdb_options_create();
+	char *err = NULL;
+	rocksdb_t *db = rocksdb_open(o, f->dir, &err);
+	assert_null(err);
+	uint8_t k[18];
+	k[0] = 't';
+	uint64_t ms = (uint64_t)atomic_load(&fake_now) - 5, id = 424242;
+	for (int i = 0; i < 8; i++) {
+		k[1 + i] = (uint8_t)(ms >> (56 - 8 * i));
+		k[9 + i] = (uint8_t)(id >> (56 - 8 * i));
+	}
+	k[17] = 0;
+	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+	rocksdb_put(db, wo, (const char *)k, sizeof(k), "", 0, &err);
+	assert_null(err);
+	rocksdb_writeoptions_destroy(wo);
+	rocksdb_close(db);
+	rocksdb_options_destroy(o);
+	fx_open(f);
+	uint64_t s0 = pn_store_last_seq(f->st);
+	assert_int_equal(pn_store_sweep(f->st), 1);     /* submitted once, entry dropped */
+	assert_int_equal(pn_store_sweep(f->st), 0);     /* nothing left */
+	assert_int_equal(pn_store_last_seq(f->st), s0); /* no changelog record for it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1183,6 +1216,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_expiry_exact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_changelog_trim_snapshot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_failed_op_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_sweeper_drops_stale_entry, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
