@@ -218,6 +218,7 @@ static int apps_create(struct pn_api_hctx *h)
 	if (app_fields(h->body, &op.app, &mask, &bad) < 0)
 		goto bad;
 	int rc = pn_store_exec(h->api->cfg.store, &op, &res);
+	pn_api_app_invalidate(h->api);
 	if (rc != PN_STORE_OK) {
 		reply_res(h, rc, &res);
 		return PN_API_DONE;
@@ -301,6 +302,7 @@ static int app_one(struct pn_api_hctx *h, const char *key, unsigned method)
 	if (op.set_mask & PN_APP_SET_EXT)
 		op.app.repeat_collect = a.repeat_collect;
 	rc = pn_store_exec(h->api->cfg.store, &op, &res);
+	pn_api_app_invalidate(h->api);
 	if (rc != PN_STORE_OK) {
 		reply_res(h, rc, &res);
 		return PN_API_DONE;
@@ -439,6 +441,7 @@ static int numbers(struct pn_api_hctx *h, unsigned method)
 		}
 	}
 	int rc = pn_store_exec(h->api->cfg.store, &op, &res);
+	pn_api_app_invalidate(h->api);
 	if (rc != PN_STORE_OK) {
 		reply_res(h, rc, &res);
 		return PN_API_DONE;

@@ -1642,7 +1642,7 @@ static int authenticate(struct pn_api_hctx *h, int mode)
 	int rc = pn_auth_parse(req->authorization, req->x_wsse, req->x_aksk, &c);
 	const char *desc = "Authentication failed";
 	if (rc == 0) {
-		int src = pn_store_app_get(api->cfg.store, c.username, &h->app);
+		int src = pn_api_app_get(api, c.username, &h->app);
 		if (src == PN_STORE_NOT_FOUND) {
 			rc = PN_RC_AUTH_INVALID;
 			desc = "Invalid app_key";
@@ -1802,11 +1802,51 @@ out:
 	return ret;
 }
 
+static unsigned app_slot(const char *key)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h % PN_APP_CACHE;
+}
+
+int pn_api_app_get(struct pn_api *api, const char *key, struct pn_store_app *out)
+{
+	struct pn_app_slot *s = &api->apps[app_slot(key)];
+	uint64_t gen = __atomic_load_n(&api->app_gen, __ATOMIC_ACQUIRE);
+	int64_t now = mono_ns();
+	pthread_mutex_lock(&s->mu);
+	if (s->valid && s->gen == gen && now - s->loaded_ns < PN_APP_CACHE_TTL_NS &&
+	    strcmp(s->app.app_key, key) == 0) {
+		*out = s->app;
+		pthread_mutex_unlock(&s->mu);
+		return PN_STORE_OK;
+	}
+	pthread_mutex_unlock(&s->mu);
+	int rc = pn_store_app_get(api->cfg.store, key, out);
+	if (rc == PN_STORE_OK) {
+		pthread_mutex_lock(&s->mu);
+		s->app = *out;
+		s->gen = gen;
+		s->loaded_ns = now;
+		s->valid = 1;
+		pthread_mutex_unlock(&s->mu);
+	}
+	return rc;
+}
+
+void pn_api_app_invalidate(struct pn_api *api)
+{
+	__atomic_add_fetch(&api->app_gen, 1, __ATOMIC_ACQ_REL);
+}
+
 struct pn_api *pn_api_new(const struct pn_api_config *cfg)
 {
 	struct pn_api *api = calloc(1, sizeof(*api));
 	if (!api)
 		return NULL;
+	for (int i = 0; i < PN_APP_CACHE; i++)
+		pthread_mutex_init(&api->apps[i].mu, NULL);
 	api->cfg = *cfg;
 	if (cfg->admin_token)
 		snprintf(api->admin_token, sizeof(api->admin_token), "%s", cfg->admin_token);
@@ -1816,5 +1856,9 @@ struct pn_api *pn_api_new(const struct pn_api_config *cfg)
 
 void pn_api_free(struct pn_api *api)
 {
+	if (!api)
+		return;
+	for (int i = 0; i < PN_APP_CACHE; i++)
+		pthread_mutex_destroy(&api->apps[i].mu);
 	free(api);
 }

@@ -7,14 +7,35 @@
 #define PN_API_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "pn_api.h"
 #include "pn_json.h"
 
+/* A small cache of app records for authentication (one RocksDB read per request saved).
+ * Exact: every app change goes through this process's admin API, which bumps app_gen; an
+ * entry of an older generation, or older than PN_APP_CACHE_TTL_NS, is re-read. */
+#define PN_APP_CACHE        64
+#define PN_APP_CACHE_TTL_NS 1000000000LL
+struct pn_app_slot {
+	pthread_mutex_t mu;
+	int valid;
+	uint64_t gen;
+	int64_t loaded_ns;
+	struct pn_store_app app;
+};
+
 struct pn_api {
 	struct pn_api_config cfg;
 	char admin_token[256];
+	uint64_t app_gen; /* atomic */
+	struct pn_app_slot apps[PN_APP_CACHE];
 };
+
+/* App by key through the cache: PN_STORE_OK, NOT_FOUND or EIO (as pn_store_app_get). */
+int pn_api_app_get(struct pn_api *api, const char *key, struct pn_store_app *out);
+/* Forget every cached app (after an admin change). */
+void pn_api_app_invalidate(struct pn_api *api);
 
 /* One request being handled (stack of the HTTP thread). */
 struct pn_api_hctx {
