@@ -596,6 +596,45 @@ static void test_stream_server_snapshot_then_follow(void **state)
 	cli_close(c);
 }
 
+/* A subscriber that never answers is closed after PN_STREAM_DEAD_MS; one that sends
+ * heartbeats is kept. */
+static void test_stream_server_closes_dead_peer(void **state)
+{
+	struct sfx *x = *state;
+	uint8_t b[64];
+	struct cli *dead = cli_connect(x->sock);
+	struct cli *alive = cli_connect(x->sock);
+	cli_send(dead, b, pn_stream_encode_hello(b, sizeof(b), 1));
+	cli_send(alive, b, pn_stream_encode_hello(b, sizeof(b), 1));
+	struct pn_stream_frame f;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int closed = 0;
+	for (int i = 0; i < 16 && !closed; i++) {
+		/* alive: answer every 500 ms */
+		cli_send(alive, b, pn_stream_encode_u64(b, sizeof(b), PN_STREAM_HEARTBEAT, 0));
+		int r;
+		while ((r = cli_frame(dead, &f, 500, 1)) == 1)
+			assert_int_equal(f.type, PN_STREAM_HEARTBEAT); /* heartbeats until closed */
+		closed = r == -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(closed);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= PN_STREAM_DEAD_MS - 100);
+	/* the live one still gets changes */
+	bind_one(x);
+	assert_int_equal(cli_frame(alive, &f, 2000, 0), 1);
+	assert_int_equal(f.type, PN_STREAM_CHANGE);
+	assert_int_equal(f.change.seq, 1);
+	struct pn_stream_server_stats ss;
+	pn_stream_server_stats_get(x->srv, &ss);
+	assert_int_equal(ss.clients, 1);
+	assert_int_equal(ss.dead, 1);
+	cli_close(dead);
+	cli_close(alive);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +648,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stream_server_resync_when_trimmed, sfx_setup_small,
 	                                    sfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_server_snapshot_then_follow, sfx_setup,
+	                                    sfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_server_closes_dead_peer, sfx_setup,
 	                                    sfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
