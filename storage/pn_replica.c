@@ -932,6 +932,13 @@ uint64_t pn_replica_last_seq(const struct pn_replica *r)
 
 void pn_replica_snapshot_begin(struct pn_replica *r)
 {
+	if (r->in_snapshot) {
+		/* Restart: entries put by the abandoned snapshot carry the current mark; reset
+		 * every mark so that all of them count as unseen again after the flip. */
+		for (size_t i = 0; i < r->idx_cap; i++)
+			if (r->idx[i])
+				r->idx[i] = (r->idx[i] & ~(uintptr_t)1) | r->gen;
+	}
 	r->gen ^= 1;
 	r->in_snapshot = 1;
 	for (size_t i = 0; i < r->pending_n; i++)
