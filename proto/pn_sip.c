@@ -64,6 +64,7 @@ enum {
 	C_USPEC = 2, /* '@' '?' : delimiters the URI scan records */
 	C_HOST = 4,  /* hostname / IPv4 character */
 	C_LSPEC = 8, /* ',' '"' '<' : list-splitting specials */
+	C_PVAL = 16, /* parameter value character (see is_pval) */
 };
 static uint8_t cls[256];
 
@@ -80,6 +81,9 @@ __attribute__((constructor)) static void cls_init(void)
 			f |= C_HOST;
 		if (c == ',' || c == '"' || c == '<')
 			f |= C_LSPEC;
+		if (c > ' ' && c != 0x7f && c != ';' && c != ',' && c != '"' && c != '<' &&
+		    c != '>' && c != '?')
+			f |= C_PVAL;
 		cls[c] = f;
 	}
 }
@@ -1217,8 +1221,7 @@ static int host_parse(struct pn_span s, size_t *i, struct pn_span *host, uint8_t
 /* A parameter value character: anything visible but the separators of the enclosing syntax. */
 static inline int is_pval(unsigned char c)
 {
-	return c > ' ' && c != 0x7f && c != ';' && c != ',' && c != '"' && c != '<' && c != '>' &&
-	       c != '?';
+	return cls[c] & C_PVAL;
 }
 
 /*
@@ -1354,15 +1357,15 @@ int pn_sip_via_parse(struct pn_span s, struct pn_sip_via *v)
 	struct pn_span n, val;
 	int r;
 	while ((r = param_next(s, &i, &n, &val)) > 0) {
-		if (pn_span_ieq(n, "branch")) {
+		if (n.len == 6 && lower((unsigned char)n.p[0]) == 'b' && pn_span_ieq(n, "branch")) {
 			if (!val.len)
 				return PN_EPARSE;
 			v->branch = val;
-		} else if (pn_span_ieq(n, "received")) {
+		} else if (n.len == 8 && pn_span_ieq(n, "received")) {
 			if (!val.len)
 				return PN_EPARSE;
 			v->received = val;
-		} else if (pn_span_ieq(n, "rport")) {
+		} else if (n.len == 5 && pn_span_ieq(n, "rport")) {
 			v->has_rport = 1;
 			if (val.len) {
 				uint32_t p;
@@ -1370,9 +1373,9 @@ int pn_sip_via_parse(struct pn_span s, struct pn_sip_via *v)
 					return PN_EPARSE;
 				v->rport = (uint16_t)p;
 			}
-		} else if (pn_span_ieq(n, "maddr")) {
+		} else if (n.len == 5 && pn_span_ieq(n, "maddr")) {
 			v->maddr = val;
-		} else if (pn_span_ieq(n, "ttl")) {
+		} else if (n.len == 3 && pn_span_ieq(n, "ttl")) {
 			v->ttl = val;
 		}
 	}
@@ -1453,7 +1456,7 @@ int pn_sip_nameaddr_parse(struct pn_span s, struct pn_sip_nameaddr *na)
 	struct pn_span n, v;
 	int r;
 	while ((r = param_next(s, &i, &n, &v)) > 0) {
-		if (pn_span_ieq(n, "tag")) {
+		if (n.len == 3 && pn_span_ieq(n, "tag")) {
 			if (!v.len)
 				return PN_EPARSE;
 			na->tag = v;
