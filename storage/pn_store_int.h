@@ -152,6 +152,8 @@ struct pn_store_round {
 	 * run_round). Truncated on rollback. */
 	struct pn_store_wentry **wl;
 	size_t wl_n, wl_cap;
+	struct pn_store_wentry **ht; /* latest write per key (open addressing) */
+	size_t ht_cap, ht_used;
 	int wl_oom;
 	int app_cached; /* app_cache holds the committed-or-batched record of its app_key */
 	struct pn_store_app app_cache;
@@ -159,6 +161,8 @@ struct pn_store_round {
 
 /* One logged write: key then value bytes follow the header. */
 struct pn_store_wentry {
+	struct pn_store_wentry *prev; /* earlier write of the same key in the round, or NULL */
+	uint32_t hash;
 	uint32_t ord; /* position in the round: the last write of a key wins */
 	uint16_t klen;
 	uint8_t del;
