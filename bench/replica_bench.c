@@ -14,6 +14,8 @@
  *
  * Usage: replica_bench [N ...]   (default: 1000000 10000000)
  *        env PN_BENCH_LOOKUPS = lookups per measurement (default 20000000)
+ *        env PN_BENCH_NO_THP = 1: do not re-exec with GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+ *        env PN_BENCH_BUCKETS = force a bucket count after the build (experiments)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -98,21 +100,25 @@ static int run(uint64_t n, uint64_t lookups)
 	double t_build = now_s() - t0;
 	free(c);
 	pn_replica_flush(r);
-	/* let the lfht's lazy resize finish before measuring */
+	/* let the background resize and the deferred frees finish before measuring */
 	urcu_qsbr_thread_offline();
-	sleep(1);
+	struct pn_replica_stats st;
+	do {
+		usleep(100 * 1000);
+		pn_replica_stats_get(r, &st);
+	} while (st.resizing);
 	urcu_qsbr_barrier();
 	urcu_qsbr_thread_online();
 	const char *bk = getenv("PN_BENCH_BUCKETS"); /* experiment: force a bucket count */
 	if (bk && strtoul(bk, NULL, 0) > 0)
 		pn_replica_resize(r, strtoul(bk, NULL, 0));
 	uint64_t rss1 = rss_bytes();
-	struct pn_replica_stats st;
 	pn_replica_stats_get(r, &st);
 	double per = (double)(rss1 - rss0) / (double)n;
-	printf("replica N=%" PRIu64 " AXB bindings (%" PRIu64 " keys, %" PRIu64
-	       " X numbers): built in %.2f s (%.2f M applies/s)\n",
-	       n, st.keys, nx, t_build, (double)n / t_build / 1e6);
+	printf("replica N=%" PRIu64 " AXB bindings (%" PRIu64 " keys, %" PRIu64 " buckets, %" PRIu64
+	       " X numbers, THP %s): built in %.2f s (%.2f M applies/s)\n",
+	       n, st.keys, st.buckets, nx, getenv("PN_BENCH_NO_THP") ? "off" : "on", t_build,
+	       (double)n / t_build / 1e6);
 	printf("  memory: RSS delta %.1f MiB = %.1f bytes/binding (slab %.1f B, id index %.1f B, "
 	       "lfht nodes+buckets+rest %.1f B)  target <= %.0f: %s\n",
 	       (double)(rss1 - rss0) / 1048576.0, per, (double)st.entry_bytes / (double)n,
@@ -185,6 +191,12 @@ static int run(uint64_t n, uint64_t lookups)
 
 int main(int argc, char **argv)
 {
+	/* Transparent huge pages for calloc'd tables (lfht buckets, id index): the dataplane is
+	 * started the same way. Re-exec once with the tunable unless PN_BENCH_NO_THP is set. */
+	if (!getenv("PN_BENCH_NO_THP") && !getenv("GLIBC_TUNABLES")) {
+		setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1);
+		execv("/proc/self/exe", argv);
+	}
 	urcu_qsbr_register_thread();
 	uint64_t lookups = 20000000;
 	const char *e = getenv("PN_BENCH_LOOKUPS");

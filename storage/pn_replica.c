@@ -2,10 +2,11 @@
  * pn_replica.c: the RCU binding replica (see pn_replica.h for keys, invariants, threading).
  *
  * Key choices and their costs:
- *  - One cds_lfht (QSBR flavour, auto-resize with node accounting; resizes run in liburcu's
- *    worker thread, never inside a reader's critical section) holds every key. Its bucket array
- *    uses the "mmap" backend (contiguous, reserved up front, committed as it grows), so the
- *    buckets cost 16 bytes each, and auto-resize keeps between 1 and 8 keys per bucket.
+ *  - One cds_lfht (QSBR flavour) holds every key. Its buckets (16 bytes each) use the "order"
+ *    backend (calloc'd tables: transparent huge pages when the process runs with
+ *    GLIBC_TUNABLES=glibc.malloc.hugetlb=1). The writer sizes the table itself (maybe_resize:
+ *    1.25..2.5 keys per bucket) with cds_lfht_resize in a short-lived helper thread, never in
+ *    a reader's critical section; liburcu's own auto-resize lets chains reach 8 keys.
  *  - Entries live in a slab of 2 MiB chunks aligned on 2 MiB (advised for transparent huge
  *    pages: fewer TLB misses on random lookups). A chunk holds one object size: 88 bytes for
  *    AXB entries, 128 for the others (entry + struct pn_replica_ext). Because the chunk is
@@ -266,6 +267,14 @@ struct pn_replica {
 
 	struct pn_replica_stats st; /* writer-updated */
 	_Atomic uint64_t freed;
+
+	/* bucket count policy (see maybe_resize) */
+	unsigned long bkt;     /* buckets requested last (writer) */
+	unsigned long bkt_min; /* never shrink below the initial size */
+	unsigned long resize_target;
+	atomic_int resizing; /* a resize thread is running */
+	int resize_started;  /* resize_th must be joined */
+	pthread_t resize_th;
 };
 
 /* ---- keys of an entry and the match function ---- */
@@ -627,8 +636,11 @@ struct pn_replica *pn_replica_create(const struct pn_replica_config *cfg)
 		pthread_mutex_destroy(&r->slab_axb.mu);
 		goto fail;
 	}
-	r->ht = cds_lfht_new_flavor(sz, 1, LFHT_MAX_BKT, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-	                            &urcu_qsbr_flavor, NULL);
+	/* No CDS_LFHT_AUTO_RESIZE: its count-based policy lets chains reach 8 keys per bucket
+	 * before growing 8x; maybe_resize keeps 1.25..2.5 keys per bucket instead. */
+	r->ht = cds_lfht_new_flavor(sz, 1, LFHT_MAX_BKT, 0, &urcu_qsbr_flavor, NULL);
+	r->bkt = r->bkt_min = sz;
+	r->st.buckets = sz;
 	if (!r->ht) {
 		slab_destroy(&r->slab_axb);
 		slab_destroy(&r->slab_ext);
@@ -647,6 +659,8 @@ void pn_replica_destroy(struct pn_replica *r)
 {
 	if (!r)
 		return;
+	if (r->resize_started)
+		pthread_join(r->resize_th, NULL);
 	int was_online = urcu_qsbr_read_ongoing();
 	if (!was_online)
 		urcu_qsbr_thread_online();
@@ -854,6 +868,60 @@ static void publish(struct pn_replica *r, struct pn_replica_entry *old, struct p
 	r->idx[slot] = (uintptr_t)e | r->gen;
 }
 
+static unsigned long pow2_at_least(uint64_t v, unsigned long min)
+{
+	unsigned long sz = min ? min : 1;
+	while (sz < v && sz < LFHT_BKT_CAP)
+		sz <<= 1;
+	return sz;
+}
+
+static void *resize_main(void *arg)
+{
+	struct pn_replica *r = arg;
+	urcu_qsbr_register_thread();
+	urcu_qsbr_thread_offline(); /* cds_lfht_resize must run outside a read-side section */
+	cds_lfht_resize(r->ht, r->resize_target);
+	urcu_qsbr_unregister_thread();
+	atomic_store_explicit(&r->resizing, 0, memory_order_release);
+	return NULL;
+}
+
+/*
+ * Bucket policy, checked after every change (two compares when nothing is due): grow when
+ * the table holds more than 2.5 keys per bucket, shrink below 1/8, to the power of two at
+ * least keys / 2.5. That keeps chains short (each extra node is a dependent cache miss on a
+ * lookup) at 13-17 bytes of bucket array per AXB binding. The resize runs in its own
+ * short-lived thread (registered, offline), so neither the writer nor the workers wait for
+ * it; lookups stay correct while it runs.
+ */
+static void maybe_resize(struct pn_replica *r)
+{
+	uint64_t keys = r->st.keys;
+	int grow = keys * 2 > (uint64_t)r->bkt * 5;
+	int shrink = keys * 8 < r->bkt && r->bkt > r->bkt_min;
+	if (PN_LIKELY(!grow && !shrink))
+		return;
+	if (atomic_load_explicit(&r->resizing, memory_order_acquire))
+		return; /* the running one finishes first; checked again on the next change */
+	unsigned long want = pow2_at_least(keys * 2 / 5, r->bkt_min);
+	if (want == r->bkt)
+		return;
+	if (r->resize_started) {
+		pthread_join(r->resize_th, NULL); /* finished: resizing was 0 */
+		r->resize_started = 0;
+	}
+	r->resize_target = want;
+	atomic_store_explicit(&r->resizing, 1, memory_order_release);
+	if (pthread_create(&r->resize_th, NULL, resize_main, r) != 0) {
+		atomic_store_explicit(&r->resizing, 0, memory_order_release);
+		return; /* retried on a later change */
+	}
+	r->resize_started = 1;
+	r->bkt = want;
+	r->st.buckets = want;
+}
+
 static int put_binding(struct pn_replica *r, const struct pn_binding *b)
 {
 	if ((r->idx_n + 1) * 4 > r->idx_cap * 3 && idx_grow(r) != 0)
@@ -872,6 +940,7 @@ static int put_binding(struct pn_replica *r, const struct pn_binding *b)
 		return tone_err;
 	}
 	publish(r, old, e, slot);
+	maybe_resize(r);
 	return tone_err == PN_ENOMEM ? 0 : tone_err;
 }
 
@@ -890,6 +959,7 @@ static int del_binding(struct pn_replica *r, uint64_t id)
 	r->st.bindings--;
 	r->st.by_mode[old->mode]--;
 	retire(r, old);
+	maybe_resize(r);
 	return 0;
 }
 
@@ -1015,6 +1085,7 @@ int pn_replica_snapshot_end(struct pn_replica *r, uint64_t seq)
 void pn_replica_stats_get(const struct pn_replica *r, struct pn_replica_stats *out)
 {
 	*out = r->st;
+	out->resizing = (uint8_t)atomic_load_explicit(&r->resizing, memory_order_acquire);
 	out->freed = atomic_load_explicit(&r->freed, memory_order_relaxed);
 	out->entry_bytes = (r->slab_axb.chunk_count + r->slab_ext.chunk_count) * SLAB_CHUNK;
 }
@@ -1028,6 +1099,8 @@ int pn_replica_resize(struct pn_replica *r, unsigned long buckets)
 	if (was_online)
 		urcu_qsbr_thread_offline();
 	cds_lfht_resize(r->ht, sz);
+	r->bkt = sz;
+	r->st.buckets = sz;
 	if (was_online)
 		urcu_qsbr_thread_online();
 	return 0;

@@ -3,11 +3,12 @@
  * lock-free; one writer thread (dataplane/io/pn_sync.c) applies the control plane's change
  * stream to it in sequence order.
  *
- * Structure: one liburcu lock-free resizable hash table (cds_lfht, QSBR flavour) holding every
- * routing key, plus a writer-private id index (open addressing, binding id -> entry) used to
- * find the old keys of a modified or deleted binding. An entry is one binding in a compact,
- * read-only form (numbers packed, tone names interned to 16-bit indexes, no userData): it embeds
- * up to two lfht nodes, so a binding reachable under two keys costs one object.
+ * Structure: one liburcu lock-free resizable hash table (cds_lfht, QSBR flavour; the writer
+ * grows/shrinks it to 1.25..2.5 keys per bucket in a helper thread) holding every routing key, plus
+ * a writer-private id index (open addressing, binding id -> entry) used to find the old keys of a
+ * modified or deleted binding. An entry is one binding in a compact, read-only form (numbers
+ * packed, tone names interned to 16-bit indexes, no userData): it embeds up to two lfht nodes, so a
+ * binding reachable under two keys costs one object.
  *
  * Keys (each call is ONE lookup once the engine knows the mode of the dialled number X; spec
  * section 7):
@@ -225,7 +226,8 @@ int pn_replica_snapshot_end(struct pn_replica *r, uint64_t seq);
 
 /* Resize the hash table to `buckets` (rounded up to a power of two, at least 1) now, in the
  * calling thread (blocks while it rehashes; readers and the writer keep working). For tools and
- * benchmarks; the table also resizes itself. Returns 0. Registered QSBR thread. */
+ * benchmarks: the writer resizes the table itself (1.25..2.5 keys per bucket, in a background
+ * thread). Returns 0. Registered QSBR thread. */
 int pn_replica_resize(struct pn_replica *r, unsigned long buckets);
 
 /* Last applied sequence number (writer; readers may read it for monitoring). */
@@ -248,6 +250,8 @@ struct pn_replica_stats {
 	uint64_t index_bytes;      /* bytes of the writer's id index */
 	uint64_t snapshots;        /* completed snapshot loads */
 	uint64_t snapshot_deleted; /* bindings dropped by snapshot_end */
+	uint64_t buckets;          /* lfht buckets requested (1.25..2.5 keys per bucket) */
+	uint8_t resizing;          /* a background resize is running */
 };
 /* Writer thread (or any thread, for approximate monitoring figures). */
 void pn_replica_stats_get(const struct pn_replica *r, struct pn_replica_stats *out);
