@@ -104,7 +104,7 @@ static void thread_cpu(struct tcpu *out)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		char p2[128], buf[1024];
+		char p2[320], buf[1024];
 		snprintf(p2, sizeof(p2), "/proc/%d/task/%s/stat", g_pid, de->d_name);
 		FILE *f = fopen(p2, "r");
 		if (!f)
