@@ -118,7 +118,10 @@ void pn_api_reply(struct pn_api_resp *r, unsigned status, long resultcode, json_
 static json_t *rc_obj(long rc, const char *desc)
 {
 	char buf[24];
-	snprintf(buf, sizeof(buf), "%ld", rc);
+	if (rc == 0)
+		memcpy(buf, "0", 2);
+	else
+		snprintf(buf, sizeof(buf), "%ld", rc);
 	json_t *o = json_object();
 	json_object_set_new(o, "resultcode", json_string(buf));
 	json_object_set_new(o, "resultdesc", json_string(desc));
@@ -346,13 +349,28 @@ static void set_subid(json_t *o, const char *k, uint64_t id)
 	set_str(o, k, buf);
 }
 
+/* "yyyy-MM-dd HH:mm:ss" (UTC) without gmtime_r/strftime: glibc's gmtime_r takes the time
+ * zone lock on every call. Civil-from-days after Howard Hinnant's algorithm. */
 static void set_time(json_t *o, const char *k, int64_t ms)
 {
 	char buf[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	int64_t secs = ms / 1000;
+	if (secs < 0)
+		secs = 0;
+	int64_t days = secs / 86400, sod = secs % 86400;
+	int64_t z = days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	snprintf(buf, sizeof(buf), "%04lld-%02u-%02u %02u:%02u:%02u", (long long)y, m, d,
+	         (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
 	set_str(o, k, buf);
 }
 
