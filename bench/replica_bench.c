@@ -44,6 +44,20 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* AnonHugePages of the process, in MiB (transparent huge pages actually in use). */
+static double thp_mib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	unsigned long kb = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (double)kb / 1024.0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -120,10 +134,10 @@ static int run(uint64_t n, uint64_t lookups)
 	       n, st.keys, st.buckets, nx, getenv("PN_BENCH_NO_THP") ? "off" : "on", t_build,
 	       (double)n / t_build / 1e6);
 	printf("  memory: RSS delta %.1f MiB = %.1f bytes/binding (slab %.1f B, id index %.1f B, "
-	       "lfht nodes+buckets+rest %.1f B)  target <= %.0f: %s\n",
+	       "lfht nodes+buckets+rest %.1f B; %.0f MiB in huge pages)  target <= %.0f: %s\n",
 	       (double)(rss1 - rss0) / 1048576.0, per, (double)st.entry_bytes / (double)n,
 	       (double)st.index_bytes / (double)n,
-	       per - (double)(st.entry_bytes + st.index_bytes) / (double)n, TARGET_BYTES,
+	       per - (double)(st.entry_bytes + st.index_bytes) / (double)n, thp_mib(), TARGET_BYTES,
 	       per <= TARGET_BYTES ? "PASS" : "FAIL");
 
 	/* Random existing keys (A or B side), generated outside the RSS measurement. */
