@@ -98,18 +98,20 @@ void pn_api_resp_clear(struct pn_api_resp *r)
 
 void pn_api_reply(struct pn_api_resp *r, unsigned status, long resultcode, json_t *obj)
 {
-	char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t len = 0;
+	char *s = obj ? pn_json_dump(obj, &len) : NULL;
 	json_decref(obj);
 	free(r->body);
 	if (!s) {
 		static const char oom[] = "{\"resultcode\":\"1010001\",\"resultdesc\":\"Internal "
 		                          "system error\"}";
 		s = strdup(oom);
+		len = s ? sizeof(oom) - 1 : 0;
 		status = 500;
 		resultcode = RC_INTERNAL;
 	}
 	r->body = s;
-	r->body_len = s ? strlen(s) : 0;
+	r->body_len = len;
 	r->status = status;
 	r->resultcode = resultcode;
 	r->content_type = "application/json;charset=UTF-8";

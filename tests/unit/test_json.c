@@ -131,6 +131,42 @@ static void test_json_query_parse(void **state)
 	free(q);
 }
 
+/* pn_json_dump gives the same text as jansson's compact dump. */
+static void test_json_dump_matches_jansson(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+	    "{}",
+	    "[]",
+	    "{\"resultcode\":\"0\",\"resultdesc\":\"Success\",\"n\":-9223372036854775807,"
+	    "\"z\":0,\"big\":9223372036854775807,\"t\":true,\"f\":false,\"nul\":null}",
+	    "{\"esc\":\"q\\\"b\\\\s\\/"
+	    "n\\nr\\rt\\tc\\u0001\\u001f\\b\\f\",\"u\":\"\\u00e9\\u4e2d\"}",
+	    "{\"list\":[{\"a\":1,\"b\":[1,2,[3,{}]]},\"x\",[]],\"k\":{\"x\":{\"y\":\"z\"}}}",
+	};
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *j = load(docs[i]);
+		size_t len = 0;
+		char *mine = pn_json_dump(j, &len);
+		char *ref = json_dumps(j, JSON_COMPACT);
+		assert_non_null(mine);
+		assert_string_equal(mine, ref);
+		assert_int_equal(len, strlen(ref));
+		free(mine);
+		free(ref);
+		json_decref(j);
+	}
+	/* Nesting deeper than 32 levels is refused, not recursed into without bound. */
+	json_t *deep = json_array(), *cur = deep;
+	for (int i = 0; i < 40; i++) {
+		json_t *n = json_array();
+		json_array_append_new(cur, n);
+		cur = n;
+	}
+	assert_null(pn_json_dump(deep, NULL));
+	json_decref(deep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +174,7 @@ int main(void)
 	    cmocka_unit_test(test_json_int_forms),
 	    cmocka_unit_test(test_json_str_ascii_only),
 	    cmocka_unit_test(test_json_query_parse),
+	    cmocka_unit_test(test_json_dump_matches_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
