@@ -984,7 +984,7 @@ int pn_replica_apply(struct pn_replica *r, const struct pn_change *c)
 		rc = PN_EINVAL;
 	if (rc == PN_ENOMEM)
 		return rc;
-	r->last_seq = c->seq;
+	__atomic_store_n(&r->last_seq, c->seq, __ATOMIC_RELAXED); /* read by monitors */
 	r->st.last_seq = c->seq;
 	if (rc == 0 || rc == PN_EFULL)
 		r->st.applied++;
@@ -1074,7 +1074,7 @@ int pn_replica_snapshot_end(struct pn_replica *r, uint64_t seq)
 		i++;
 	}
 	r->in_snapshot = 0;
-	r->last_seq = seq;
+	__atomic_store_n(&r->last_seq, seq, __ATOMIC_RELAXED);
 	r->st.last_seq = seq;
 	r->st.snapshots++;
 	r->st.snapshot_deleted += (uint64_t)deleted;

@@ -498,7 +498,18 @@ int pn_sync_start(struct pn_sync_conf *conf)
 	return 0;
 }
 
-/* Stop the thread and free the replica (the workers have stopped). */
+/* Statistics of the hook's sync thread (telemetry). Returns 0, or PN_ENOENT when no sync
+ * thread runs (no control socket, or not started). */
+int pn_sync_hook_stats(struct pn_sync_stats *out)
+{
+	if (!g_sync)
+		return PN_ENOENT;
+	pn_sync_stats_get(g_sync, out);
+	return 0;
+}
+
+/* Stop the thread and free the replica (the workers have stopped). The calling thread must
+ * not be an online QSBR reader (freeing waits for a grace period). */
 void pn_sync_stop(void)
 {
 	pn_sync_destroy(g_sync);

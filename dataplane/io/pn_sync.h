@@ -80,4 +80,8 @@ void pn_sync_stats_get(struct pn_sync *s, struct pn_sync_stats *out);
  * Returns 0, or PN_EAGAIN on timeout. */
 int pn_sync_wait(struct pn_sync *s, uint64_t seq, int timeout_ms);
 
+/* The pn_sync_start/pn_sync_stop hook of pn_io.h runs one pn_sync on a replica it creates.
+ * Its statistics: 0 and *out, or PN_ENOENT when that hook runs no sync thread. Any thread. */
+int pn_sync_hook_stats(struct pn_sync_stats *out);
+
 #endif /* PN_SYNC_H */

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <urcu/urcu-qsbr.h>
 
+#include "pn_io.h"
 #include "pn_number.h"
 #include "pn_replica.h"
 #include "pn_store.h"
@@ -303,6 +304,45 @@ static void test_sync_resync_when_log_trimmed(void **state)
 	fx_close(&x);
 }
 
+/* The pn_io.h hook: creates the replica the engines read and a sync thread for it. */
+static void test_sync_io_hook(void **state)
+{
+	(void)state;
+	struct fx x = {0};
+	fx_open(&x, 0, 0);
+	void *replica = NULL;
+	struct pn_sync_conf sc = {
+	    .control_socket = x.sock, .n_workers = 1, .replica_out = &replica};
+	assert_int_equal(pn_sync_start(&sc), 0);
+	assert_non_null(replica);
+	assert_int_equal(pn_sync_start(&sc), PN_EEXIST);
+	uint64_t seq = bind_pair(&x, 5, NULL);
+	struct pn_sync_stats st = {0};
+	for (int i = 0; i < 500 && st.last_seq < seq; i++) {
+		usleep(10 * 1000);
+		assert_int_equal(pn_sync_hook_stats(&st), 0);
+	}
+	assert_true(st.last_seq >= seq);
+	assert_non_null(
+	    pn_replica_lookup_pair(replica, N("+8675500000001"), N("+8613800000005"), 0));
+	/* the hook's replica is freed by pn_sync_stop: not an online reader while it runs */
+	urcu_qsbr_thread_offline();
+	pn_sync_stop();
+	urcu_qsbr_thread_online();
+	assert_int_equal(pn_sync_hook_stats(&st), PN_ENOENT);
+	/* without a control socket: an empty replica and no thread */
+	sc.control_socket = NULL;
+	replica = NULL;
+	assert_int_equal(pn_sync_start(&sc), 0);
+	assert_non_null(replica);
+	assert_null(pn_replica_lookup_pair(replica, N("+8675500000001"), N("+8613800000005"), 0));
+	assert_int_equal(pn_sync_hook_stats(&st), PN_ENOENT);
+	urcu_qsbr_thread_offline();
+	pn_sync_stop();
+	urcu_qsbr_thread_online();
+	fx_close(&x);
+}
+
 static void test_sync_rejects_bad_config(void **state)
 {
 	(void)state;
@@ -324,6 +364,7 @@ int main(void)
 	    cmocka_unit_test(test_sync_follows_stream),
 	    cmocka_unit_test(test_sync_reconnects_after_server_restart),
 	    cmocka_unit_test(test_sync_resync_when_log_trimmed),
+	    cmocka_unit_test(test_sync_io_hook),
 	    cmocka_unit_test(test_sync_rejects_bad_config),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
