@@ -95,6 +95,8 @@ static inline void wr_u64(uint8_t *p, uint64_t v)
 	}
 }
 
+#define PN_STORE_PICK_HINTS 64
+
 struct pn_store_item {
 	struct pn_store_item *next;
 	pn_store_cb cb;
@@ -129,6 +131,7 @@ struct pn_store {
 	int have_committer, have_sweeper;
 
 	/* owned by the committer thread */
+	struct pn_store_key pick_hint[PN_STORE_PICK_HINTS]; /* last X chosen per pool pass */
 	uint64_t next_id;
 	uint64_t seq; /* last seq written (committed after the round) */
 

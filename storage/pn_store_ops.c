@@ -839,44 +839,53 @@ static int x_free(struct pn_store_round *r, pn_num_t x, struct pick *pk)
 
 enum { PASS_AREA, PASS_PROVINCE, PASS_ANY };
 
-/* One pass over the app's pool. Candidates are collected in chunks before they are checked
- * (a check may remove an expired binding, i.e. write to the batch under the iterator).
- * 1 found (*x), 0 none, -1 error. */
-static int pick_pass(struct pn_store_round *r, const char *app, const char *area, int pass,
-                     int prov, struct pick *pk, pn_num_t *x)
+static int key_cmp(const uint8_t *a, size_t an, const struct pn_store_key *b)
 {
-	struct pn_store_key p, from;
-	key_init(&p, K_POOL);
-	key_str0(&p, app, PN_APPKEY_LEN);
-	if (pass == PASS_AREA)
-		key_str0(&p, area, PN_STORE_AREA_LEN);
-	from = p;
-	pn_num_t cands[128];
+	size_t n = an < b->n ? an : b->n;
+	int c = memcmp(a, b->b, n);
+	return c ? c : (an < b->n ? -1 : an > b->n);
+}
+
+/* Scan pool keys under prefix p from start (inclusive) to stop (exclusive, NULL = end of
+ * prefix). Candidates are collected in chunks before they are checked (a check may remove
+ * an expired binding, i.e. write to the batch under the iterator). 1 found (*x, *xkey),
+ * 0 none, -1 error. */
+static int pick_scan(struct pn_store_round *r, const struct pn_store_key *p,
+                     const struct pn_store_key *start, const struct pn_store_key *stop,
+                     const char *area, int pass, int prov, struct pick *pk, pn_num_t *x,
+                     struct pn_store_key *xkey)
+{
+	struct pn_store_key from = *start;
+	int inclusive = 1;
+	static _Thread_local struct pn_store_key ckeys[128];
 	for (;;) {
 		size_t nc = 0;
 		int more = 0;
 		rocksdb_iterator_t *it = rnd_iter(r, &from);
 		const uint8_t *kp;
 		size_t kl;
-		while (iter_in(it, &p, &kp, &kl)) {
-			if (kl == from.n && memcmp(kp, from.b, kl) == 0) {
+		while (iter_in(it, p, &kp, &kl)) {
+			if (stop && key_cmp(kp, kl, stop) >= 0)
+				break;
+			if (!inclusive && kl == from.n && memcmp(kp, from.b, kl) == 0) {
 				rocksdb_iter_next(it); /* resume point: already seen */
 				continue;
 			}
-			if (nc == PN_ARRAY_SIZE(cands)) {
+			if (nc == PN_ARRAY_SIZE(ckeys)) {
 				more = 1;
 				break;
 			}
 			size_t vl;
 			const char *v = rocksdb_iter_value(it, &vl);
-			int take = kl >= p.n + 8 && vl == 1 && v[0] == PN_NUM_NORMAL;
+			int take = kl >= p->n + 8 && kl <= sizeof(from.b) && vl == 1 &&
+			           v[0] == PN_NUM_NORMAL;
 			if (take && pass != PASS_AREA) {
 				char a[PN_STORE_AREA_LEN];
-				size_t al = kl - 8 - p.n - 1;
+				size_t al = kl - 8 - p->n - 1;
 				if (al >= sizeof(a)) {
 					take = 0;
 				} else {
-					memcpy(a, kp + p.n, al);
+					memcpy(a, kp + p->n, al);
 					a[al] = 0;
 					int pv = province_of(a);
 					if (area[0] && strcmp(a, area) == 0)
@@ -887,27 +896,66 @@ static int pick_pass(struct pn_store_round *r, const char *app, const char *area
 						take = !(area[0] && pv == prov);
 				}
 			}
-			if (take)
-				cands[nc++] = rd_u64(kp + kl - 8);
+			if (take) {
+				memcpy(ckeys[nc].b, kp, kl);
+				ckeys[nc++].n = kl;
+			}
 			if (kl <= sizeof(from.b)) {
 				memcpy(from.b, kp, kl);
 				from.n = kl;
+				inclusive = 0;
 			}
 			rocksdb_iter_next(it);
 		}
 		rocksdb_iter_destroy(it);
 		for (size_t i = 0; i < nc; i++) {
-			int f = x_free(r, cands[i], pk);
+			pn_num_t cand = rd_u64(ckeys[i].b + ckeys[i].n - 8);
+			int f = x_free(r, cand, pk);
 			if (f < 0)
 				return -1;
 			if (f) {
-				*x = cands[i];
+				*x = cand;
+				*xkey = ckeys[i];
 				return 1;
 			}
 		}
 		if (!more)
 			return 0;
 	}
+}
+
+/*
+ * One pass over the app's pool. It starts at the X this kind of pass chose last time (a hint
+ * kept in memory by the committer) and wraps around, so binds keep filling the same X and a
+ * pool whose first numbers are full is not rescanned from its start for every bind (first-fit
+ * from the start costs one read per full X). 1 found (*x), 0 none, -1 error.
+ */
+static int pick_pass(struct pn_store_round *r, const char *app, const char *area, int pass,
+                     int prov, struct pick *pk, pn_num_t *x)
+{
+	struct pn_store_key p;
+	key_init(&p, K_POOL);
+	key_str0(&p, app, PN_APPKEY_LEN);
+	if (pass == PASS_AREA)
+		key_str0(&p, area, PN_STORE_AREA_LEN);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < p.n; i++)
+		h = (h ^ p.b[i]) * 16777619u;
+	h = (h ^ (uint32_t)pass) * 16777619u;
+	h = (h ^ (uint32_t)pk->mode) * 16777619u;
+	struct pn_store_key *hint = &r->st->pick_hint[h % PN_STORE_PICK_HINTS];
+	struct pn_store_key found;
+	int f;
+	if (hint->n > p.n && memcmp(hint->b, p.b, p.n) == 0) {
+		f = pick_scan(r, &p, hint, NULL, area, pass, prov, pk, x, &found);
+		if (f == 0)
+			f = pick_scan(r, &p, &p, hint, area, pass, prov, pk, x, &found);
+	} else {
+		f = pick_scan(r, &p, &p, NULL, area, pass, prov, pk, x, &found);
+	}
+	if (f == 1)
+		*hint = found;
+	return f;
 }
 
 /* Choose X for a bind (explicit or by area). PN_STORE_OK and *x, or an rc. */

@@ -1200,6 +1200,36 @@ static void test_store_sweeper_drops_stale_entry(void **state)
 	assert_int_equal(pn_store_last_seq(f->st), s0); /* no changelog record for it */
 }
 
+/* Auto selection resumes at the last chosen X and wraps around to the start of the pool. */
+static void test_store_pick_wraps_around(void **state)
+{
+	struct fx *f = *state;
+	struct pn_store_result r;
+	mk_app(f->st, "wrap", PN_MODE_AX);
+	add_num(f->st, "wrap", "+8603600000001", "036");
+	add_num(f->st, "wrap", "+8603600000002", "036");
+	add_num(f->st, "wrap", "+8603600000003", "036");
+	uint64_t first = 0;
+	for (int i = 1; i <= 3; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "+861380000000%d", i);
+		assert_int_equal(ax(f->st, "wrap", NULL, a, &r), PN_STORE_OK);
+		char x[32];
+		snprintf(x, sizeof(x), "+860360000000%d", i);
+		assert_int_equal(r.b.x, N(x)); /* in pool order */
+		if (i == 1)
+			first = r.b.id;
+	}
+	assert_int_equal(ax(f->st, "wrap", NULL, "+8613800000004", &r), PN_STORE_X_NO_FREE);
+	struct pn_store_op op;
+	op_init(&op, PN_STORE_OP_AX_UNBIND, "wrap");
+	op.id = first;
+	assert_int_equal(pn_store_exec(f->st, &op, &r), PN_STORE_OK);
+	/* the hint is at X3: the scan wraps and finds X1 */
+	assert_int_equal(ax(f->st, "wrap", NULL, "+8613800000004", &r), PN_STORE_OK);
+	assert_int_equal(r.b.x, N("+8603600000001"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1217,6 +1247,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_changelog_trim_snapshot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_failed_op_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_sweeper_drops_stale_entry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_pick_wraps_around, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
