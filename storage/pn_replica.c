@@ -659,10 +659,14 @@ void pn_replica_destroy(struct pn_replica *r)
 {
 	if (!r)
 		return;
-	if (r->resize_started)
-		pthread_join(r->resize_th, NULL);
 	int was_online = urcu_qsbr_read_ongoing();
-	if (!was_online)
+	if (r->resize_started) {
+		/* A shrinking resize waits for a grace period: be quiescent while joining it. */
+		if (was_online)
+			urcu_qsbr_thread_offline();
+		pthread_join(r->resize_th, NULL);
+	}
+	if (!urcu_qsbr_read_ongoing())
 		urcu_qsbr_thread_online();
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;

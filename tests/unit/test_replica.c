@@ -519,6 +519,17 @@ static void test_replica_many_grow_and_delete(void **state)
 	pn_replica_stats_get(r, &st);
 	assert_int_equal(st.bindings, n - (n + 2) / 3);
 	assert_int_equal(st.keys, 2 * st.bindings);
+	assert_true(st.buckets * 5 / 2 >= st.keys); /* grown: <= 2.5 keys per bucket */
+	/* delete everything: the table shrinks in the background (its grace period waits for
+	 * this online thread) while lookups go on; destroy must not deadlock on it */
+	for (uint64_t id = 1; id <= n; id++)
+		if (id % 3 != 1)
+			assert_int_equal(apply(r, del(id)), 0);
+	for (uint64_t id = 1; id <= n; id += 97)
+		assert_null(pn_replica_lookup_pair(r, NUM(1000 + id % 100), NUM(id), 0));
+	pn_replica_stats_get(r, &st);
+	assert_int_equal(st.keys, 0);
+	assert_true(st.buckets <= 4096); /* shrunk (a later shrink waits for this one) */
 	pn_replica_destroy(r);
 }
 
