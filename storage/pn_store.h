@@ -14,15 +14,18 @@
  *
  * Writes: GROUP COMMIT. Every mutating operation is a struct pn_store_op submitted with
  * pn_store_submit(). One committer thread takes everything pending (up to max_batch ops),
- * applies the operations in submission order into one WriteBatchWithIndex (so each op sees
- * the DB plus the writes of the ops before it in the same round), checks every invariant in
- * one place (the validation section of pn_store.c), writes the round as ONE WriteBatch with
- * sync=true, and only then calls each op's callback with its result. Never sync=false: an
- * acknowledged operation survives a crash (kill -9, power loss of the page cache) with its
- * indexes and its changelog record, because they are in the same batch. A failed op is
- * rolled back to its save point and leaves nothing in the batch. Why: one fdatasync costs
- * ~200-230 us here, so one sync per request caps near 4,000 binds/s; one sync per round
- * amortises it over every request that arrived meanwhile (DESIGN.md measured 32-37k/s).
+ * applies the operations in submission order into a per-round overlay (a hash of the latest
+ * write per key, plus a WriteBatchWithIndex for the key ranges ops scan) so each op sees the
+ * DB plus the writes of the ops before it in the same round, checks every invariant in one
+ * place (pn_store_ops.c), writes the round as ONE key-sorted WriteBatch with sync=true, and
+ * only then calls each op's callback with its result. Never sync=false: an acknowledged
+ * operation survives a crash (kill -9, power loss of the page cache) with its indexes and
+ * its changelog record, because they are in the same batch. A failed op is rolled back and
+ * leaves nothing in the round. Why: one fdatasync costs ~200-230 us here, so one sync per
+ * request caps near 4,000 binds/s; one sync per round amortises it over every request that
+ * arrived meanwhile (bench/store_bench: 26-33k durable binds/s on this shared machine,
+ * committer 27-40 us of CPU per bind; one sync per bind: ~1k/s). A failed RocksDB write
+ * fails every op of its round with PN_STORE_EIO; nothing of it was acknowledged.
  *
  * Invariants (enforced by the committer only, so they can never race):
  *   - an app has exactly one mode; an op for another mode fails PN_STORE_WRONG_MODE;
