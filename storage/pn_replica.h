@@ -11,16 +11,17 @@
  * binding reachable under two keys costs one object.
  *
  * Keys (each call is ONE lookup once the engine knows the mode of the dialled number X; spec
- * section 7):
- *
- *   function                  key            entry found             serves
- *   pn_replica_lookup_pair    PAIR(X, A)     AXB binding             AXB: A dials X  (-> B)
- *                             PAIR(X, B)     AXB binding             AXB: B dials X  (-> A)
- *                             PAIR(Y, A)     YB entry                AXYB: A dials Y (-> B, shows
- * X) PAIR(X, B)     YB entry                AXYB: B dials X (-> A, shows Y) PAIR(X, A)     AXE
- * binding             AXE: A dials X (callback rec.) pn_replica_lookup_x       X(X)           AX /
- * AXYB-AX binding    AX: anyone dials X (-> A, or A dials X -> temp callee); AXYB: unknown caller
- * dials X pn_replica_lookup_ext     EXT(X, E)      AXE binding             AXE: caller entered E
+ * section 7). lookup_pair serves:
+ *   PAIR(X, A) -> AXB binding   AXB: A dials X (-> B)
+ *   PAIR(X, B) -> AXB binding   AXB: B dials X (-> A)
+ *   PAIR(Y, A) -> YB entry      AXYB: A dials Y (-> B, shown X)
+ *   PAIR(X, B) -> YB entry      AXYB: B dials X (-> A, shown Y)
+ *   PAIR(X, A) -> AXE binding   AXE: A dials X (callback record side)
+ * lookup_x serves:
+ *   X(X) -> AX / AXYB-AX part   AX: anyone dials X (-> A; A itself -> temp callee);
+ *                               AXYB: a caller without a YB part dials X
+ * lookup_ext serves:
+ *   EXT(X, E) -> AXE binding    AXE: the caller entered extension E
  *
  * The key kind is part of the hashed key, so the three key spaces never collide. For AXB the
  * engine checks e->a / e->b against the caller to pick the direction; for YB the entry carries
@@ -56,8 +57,10 @@
  *  - Writer: exactly one thread at a time calls pn_replica_apply, pn_replica_snapshot_*,
  *    pn_replica_flush; it must be a registered QSBR thread and online during those calls (it may
  *    go offline between them, e.g. before blocking on a socket). Writer calls may allocate.
- *  - pn_replica_create / pn_replica_destroy: from any registered thread, with no concurrent
- *    reader or writer (destroy waits for pending call_rcu frees).
+ *  - pn_replica_create: any thread. pn_replica_destroy: a registered QSBR thread, with no
+ *    concurrent reader or writer (it waits for a running resize and pending call_rcu frees).
+ *  - Tones: YB entries carry preVoiceY in CALLER_HINT (A dials Y) and the AX part's preVoiceX in
+ *    CALLEE_HINT (B dials X); AXE entries carry callbackTone in CALLEE_HINT.
  */
 #ifndef PN_REPLICA_H
 #define PN_REPLICA_H
